@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: ISC
+# QEMU virt, Cortex-A15, arm32 with LPAE, GICv2, Xen 4.17 (armhf) from Debian.
+set(HEARTH_ARCH arm32)
+set(HEARTH_HAL xen-arm)
+set(HEARTH_CPU_FLAGS -mcpu=cortex-a15)
+set(HEARTH_XEN_PACKAGE xen-hypervisor-4.17-armhf)
+set(HEARTH_XEN_IMAGE boot/xen-4.17-armhf)
+set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=/pl011@9000000 bootscrub=0")
+set(HEARTH_DOMU_MEMORY_KIB 16384)
+set(HEARTH_QEMU_SYSTEM qemu-system-arm)
+set(HEARTH_QEMU_MACHINE "virt,virtualization=on,gic-version=2")
+set(HEARTH_QEMU_CPU cortex-a15)
+set(HEARTH_QEMU_RAM_MIB 1024)
+set(HEARTH_QEMU_SMP 2)
+set(HEARTH_IMAGE_LOAD_ADDR 0x50000000)

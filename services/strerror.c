@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: ISC */
+/* Names for the HEARTH_E* codes, for log lines. */
+#include <hearth/err.h>
+
+const char *hearth_strerror(int err)
+{
+    switch (err < 0 ? -err : err) {
+    case HEARTH_OK: return "success";
+    case HEARTH_EPERM: return "not permitted";
+    case HEARTH_ENOENT: return "not found";
+    case HEARTH_EIO: return "I/O error";
+    case HEARTH_EAGAIN: return "try again";
+    case HEARTH_ENOMEM: return "out of memory";
+    case HEARTH_EBUSY: return "busy";
+    case HEARTH_EINVAL: return "invalid argument";
+    case HEARTH_ENOSPC: return "no space";
+    case HEARTH_ERANGE: return "out of range";
+    case HEARTH_ENOSYS: return "not implemented";
+    case HEARTH_ENODATA: return "no data";
+    case HEARTH_EBADMSG: return "malformed data";
+    case HEARTH_EOVERFLOW: return "overflow";
+    case HEARTH_ENOTSUP: return "not supported";
+    case HEARTH_ETIMEDOUT: return "timed out";
+    default: return "unknown error";
+    }
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: ISC */
+/* The unit-test harness: counting checks and reading "a | b | c" vector files. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+void check_record(int ok, const char *file, int line, const char *what)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+}
+
+void check_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void unescape(char *s)
+{
+    char *out = s;
+    for (char *p = s; *p; p++) {
+        if (*p != '\\' || !p[1]) {
+            *out++ = *p;
+            continue;
+        }
+        p++;
+        if (*p == 'n')
+            *out++ = '\n';
+        else if (*p == 't')
+            *out++ = '\t';
+        else if (*p == 'x' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
+            *out++ = (char)(hex_digit(p[1]) * 16 + hex_digit(p[2]));
+            p += 2;
+        } else
+            *out++ = *p;
+    }
+    *out = '\0';
+}
+
+int check_vectors(const char *path, int max_fields, check_vector_fn fn)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096], where[512];
+    int count = 0, lineno = 0;
+
+    if (!f) {
+        check_record(0, path, 0, "vector file can be opened");
+        return 0;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char *fields[16];
+        int n = 0;
+        char *p = line;
+        while (n < max_fields && n < 16) {
+            fields[n++] = p;
+            char *sep = strstr(p, " | ");
+            if (!sep || n == max_fields)
+                break;
+            *sep = '\0';
+            p = sep + 3;
+        }
+        for (int i = 0; i < n; i++)
+            unescape(fields[i]);
+        snprintf(where, sizeof(where), "%s:%d", path, lineno);
+        fn(fields, n, where);
+        count++;
+    }
+    fclose(f);
+    return count;
+}
+
+int check_summary(const char *suite)
+{
+    printf("%s: %d passed, %d failed\n", suite, passed, failed);
+    return failed == 0 && passed > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

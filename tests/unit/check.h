@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: ISC */
+/* A tiny test harness: CHECK macros that count, and a reader for data-driven vector files. */
+#ifndef TESTS_UNIT_CHECK_H
+#define TESTS_UNIT_CHECK_H
+
+#include <stddef.h>
+
+void check_record(int ok, const char *file, int line, const char *what);
+
+#define CHECK(cond) check_record(!!(cond), __FILE__, __LINE__, #cond)
+#define CHECK_INT(got, want)                                                                       \
+    do {                                                                                           \
+        long long got_ = (long long)(got), want_ = (long long)(want);                              \
+        check_record(got_ == want_, __FILE__, __LINE__, #got " == " #want);                        \
+        if (got_ != want_)                                                                         \
+            check_note("  got %lld, want %lld", got_, want_);                                      \
+    } while (0)
+
+void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Calls fn once per non-comment line of a vector file, the line split at " | " into at most max_fields
+ * fields (the backslash escapes \n, \t, \\ and \x41 are decoded). Returns the number of vectors read.
+ */
+typedef void (*check_vector_fn)(char **fields, int nfields, const char *where);
+int check_vectors(const char *path, int max_fields, check_vector_fn fn);
+
+/* Prints "N passed, M failed" for this binary and returns the process exit code. */
+int check_summary(const char *suite);
+
+#endif
