@@ -9,7 +9,8 @@ set(CMAKE_SIZE arm-none-eabi-size CACHE FILEPATH "")
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 # ARM (not Thumb) code keeps frame-pointer chains walkable for the exception report's backtrace.
-set(CMAKE_C_FLAGS_INIT "-march=armv7-a -marm -mfloat-abi=soft -ffreestanding")
+# newlib's own stdint.h (ahead of GCC's) so that inttypes.h knows the 64-bit types.
+set(CMAKE_C_FLAGS_INIT "-march=armv7-a -marm -mfloat-abi=soft -isystem /usr/include/newlib")
 set(CMAKE_ASM_FLAGS_INIT "-march=armv7-a -marm -mfloat-abi=soft")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-march=armv7-a -marm -mfloat-abi=soft -nostartfiles -static -Wl,--gc-sections -Wl,--build-id=none")
 set(HEARTH_LIBC_LINK c gcc)

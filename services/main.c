@@ -47,9 +47,9 @@ static void print_banner(const struct hearth_start_info *info)
 {
     log_line("Hearth %s (%s) on %s", HEARTH_VERSION, HEARTH_BOARD_NAME, info->platform);
     if (info->ram_bank_count) {
-        log_line("memory: %" PRIu64 " KiB RAM in %u bank(s), first at 0x%" PRIx64 "; heap %zu KiB",
+        log_line("memory: %" PRIu64 " KiB RAM in %u bank(s), first at 0x%" PRIx64 "; heap %lu KiB",
                  info->ram_bytes / 1024u, info->ram_bank_count, info->ram_banks[0].base,
-                 info->heap_bytes / 1024u);
+                 (unsigned long)(info->heap_bytes / 1024u));
     } else {
         log_line("memory: host process, heap from the host's allocator");
     }

@@ -2,7 +2,7 @@
 # QEMU virt, Cortex-A15, arm32 with LPAE, GICv2, Xen 4.17 (armhf) from Debian.
 set(HEARTH_ARCH arm32)
 set(HEARTH_HAL xen-arm)
-set(HEARTH_CPU_FLAGS -mcpu=cortex-a15)
+set(HEARTH_CPU_FLAGS -mtune=cortex-a15)
 set(HEARTH_XEN_PACKAGE xen-hypervisor-4.17-armhf)
 set(HEARTH_XEN_IMAGE boot/xen-4.17-armhf)
 set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=/pl011@9000000 bootscrub=0")

@@ -3,6 +3,7 @@
 #include "libc_heap.h"
 
 #include <errno.h>
+#include <hearth/err.h>
 #include <hearth/plat.h>
 #include <sys/stat.h>
 
