@@ -7,11 +7,11 @@
 #define MMU_POOL_TABLES 12
 #define ENTRIES 512
 #define DESC_VALID (1ull << 0)
-#define DESC_TABLE (3ull << 0)       /* levels 1-2: next-level table */
-#define DESC_BLOCK (1ull << 0)       /* levels 1-2: block */
-#define DESC_PAGE (3ull << 0)        /* level 3: page */
+#define DESC_TABLE (3ull << 0) /* levels 1-2: next-level table */
+#define DESC_BLOCK (1ull << 0) /* levels 1-2: block */
+#define DESC_PAGE (3ull << 0)  /* level 3: page */
 #define DESC_ATTR(i) ((uint64_t)(i) << 2)
-#define DESC_AP_RO (1ull << 7)       /* AP[2]: read-only at EL1 */
+#define DESC_AP_RO (1ull << 7) /* AP[2]: read-only at EL1 */
 #define DESC_SH_INNER (3ull << 8)
 #define DESC_AF (1ull << 10)
 #define DESC_PXN (1ull << 53)

@@ -18,10 +18,10 @@ uint32_t cpu_counter_freq(void)
 
 void cpu_vtimer_arm(uint64_t compare_value)
 {
-    __asm__ volatile("mcrr p15, 3, %0, %1, c14; mcr p15, 0, %2, c14, c3, 1; isb" ::"r"(
-                         (uint32_t)compare_value),
-                     "r"((uint32_t)(compare_value >> 32)), "r"(1u)
-                     : "memory");
+    __asm__ volatile(
+        "mcrr p15, 3, %0, %1, c14; mcr p15, 0, %2, c14, c3, 1; isb" ::"r"((uint32_t)compare_value),
+        "r"((uint32_t)(compare_value >> 32)), "r"(1u)
+        : "memory");
 }
 
 void cpu_vtimer_disarm(void)

@@ -19,8 +19,7 @@ uint32_t cpu_counter_freq(void)
 
 void cpu_vtimer_arm(uint64_t compare_value)
 {
-    __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(compare_value),
-                     "r"((uint64_t)1)
+    __asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::"r"(compare_value), "r"((uint64_t)1)
                      : "memory");
 }
 

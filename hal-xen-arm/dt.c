@@ -74,8 +74,7 @@ static int interrupt_intid(const void *fdt, int node, int index, unsigned *intid
 static int find_memory(const void *fdt, struct dt_platform *out)
 {
     int node;
-    fdt_for_each_subnode(node, fdt, 0)
-    {
+    fdt_for_each_subnode (node, fdt, 0) {
         const char *type = fdt_getprop(fdt, node, "device_type", NULL);
         const char *name = fdt_get_name(fdt, node, NULL);
         if (!(type && strcmp(type, "memory") == 0) && !(name && strncmp(name, "memory", 6) == 0))

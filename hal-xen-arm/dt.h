@@ -13,17 +13,17 @@ struct dt_range {
 };
 
 struct dt_platform {
-    size_t dtb_size;                         /* totalsize from the header */
+    size_t dtb_size; /* totalsize from the header */
     unsigned memory_count;
     struct dt_range memory[DT_MAX_MEMORY_BANKS];
-    const char *bootargs;                    /* /chosen/bootargs inside the DTB, or "" */
-    struct dt_range uart;                    /* pl011 / sbsa-uart; size 0 if none */
-    int gic_version;                         /* 2, 3, or 0 if none found */
-    struct dt_range gic_dist, gic_cpu;       /* GICv2: distributor and CPU interface */
-    unsigned vtimer_intid;                   /* virtual timer interrupt (GIC INTID), 0 if none */
-    int has_xen_node;                        /* a "xen,xen" hypervisor node is present */
-    struct dt_range xen_grant;               /* its reg: where grant frames may be mapped */
-    unsigned xen_evtchn_intid;               /* its interrupt: event-channel upcall */
+    const char *bootargs;              /* /chosen/bootargs inside the DTB, or "" */
+    struct dt_range uart;              /* pl011 / sbsa-uart; size 0 if none */
+    int gic_version;                   /* 2, 3, or 0 if none found */
+    struct dt_range gic_dist, gic_cpu; /* GICv2: distributor and CPU interface */
+    unsigned vtimer_intid;             /* virtual timer interrupt (GIC INTID), 0 if none */
+    int has_xen_node;                  /* a "xen,xen" hypervisor node is present */
+    struct dt_range xen_grant;         /* its reg: where grant frames may be mapped */
+    unsigned xen_evtchn_intid;         /* its interrupt: event-channel upcall */
 };
 
 /*

@@ -98,8 +98,7 @@ _Noreturn void hearth_plat_exit(int status)
 {
     struct sched_shutdown shutdown = {.reason = status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash};
     char line[80];
-    int n = snprintf(line, sizeof(line), "xen: SCHEDOP_shutdown(%s)\n",
-                     status == 0 ? "poweroff" : "crash");
+    int n = snprintf(line, sizeof(line), "xen: SCHEDOP_shutdown(%s)\n", status == 0 ? "poweroff" : "crash");
     hearth_plat_console_write(line, (size_t)n);
     hypercall_sched_op(SCHEDOP_shutdown, &shutdown);
     /* Only a broken hypervisor returns here; keep the vCPU idle rather than run on. */

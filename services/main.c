@@ -89,8 +89,8 @@ int hearth_main(const struct hearth_start_info *info)
 
     hub.start_ns = hearth_plat_monotonic_ns();
     if (hub.ticks_wanted)
-        timer_arm(&hub.loop.timers, &hub.tick_timer, hub.start_ns + TICK_PERIOD_NS, TICK_PERIOD_NS,
-                  on_tick, &hub);
+        timer_arm(&hub.loop.timers, &hub.tick_timer, hub.start_ns + TICK_PERIOD_NS, TICK_PERIOD_NS, on_tick,
+                  &hub);
     else
         timer_arm(&hub.loop.timers, &hub.heartbeat_timer, hub.start_ns + HEARTBEAT_PERIOD_NS,
                   HEARTBEAT_PERIOD_NS, on_heartbeat, &hub);

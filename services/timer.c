@@ -34,8 +34,8 @@ void timer_cancel(struct timer_queue *q, struct timer *t)
     t->armed = false;
 }
 
-int timer_arm(struct timer_queue *q, struct timer *t, uint64_t deadline_ns, uint64_t period_ns,
-              timer_fn fn, void *arg)
+int timer_arm(struct timer_queue *q, struct timer *t, uint64_t deadline_ns, uint64_t period_ns, timer_fn fn,
+              void *arg)
 {
     if (!fn)
         return -HEARTH_EINVAL;

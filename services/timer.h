@@ -29,8 +29,8 @@ void timer_queue_init(struct timer_queue *q);
  * Arms t to call fn(t, arg) at deadline_ns and then every period_ns (0 = once). Re-arming an armed
  * timer moves it. Returns 0, or -HEARTH_EINVAL if fn is NULL.
  */
-int timer_arm(struct timer_queue *q, struct timer *t, uint64_t deadline_ns, uint64_t period_ns,
-              timer_fn fn, void *arg);
+int timer_arm(struct timer_queue *q, struct timer *t, uint64_t deadline_ns, uint64_t period_ns, timer_fn fn,
+              void *arg);
 
 /* Disarms t if armed; harmless otherwise. */
 void timer_cancel(struct timer_queue *q, struct timer *t);

@@ -12,20 +12,25 @@ struct exception_frame {
 void exception_report(const struct exception_frame *f, unsigned kind);
 
 static const char *const kind_names[8] = {
-    "reset", "undefined instruction", "SVC", "prefetch abort",
-    "data abort", "reserved vector", "IRQ", "FIQ",
+    "reset", "undefined instruction", "SVC", "prefetch abort", "data abort", "reserved vector", "IRQ", "FIQ",
 };
 
 /* With TTBCR.EAE=1 the fault status registers use the long-descriptor format, like arm64's FSC. */
 static const char *fault_status(uint32_t fsr)
 {
     uint32_t status = fsr & 0x3f;
-    if ((status & 0x3c) == 0x04) return "translation fault";
-    if ((status & 0x3c) == 0x08) return "access flag fault";
-    if ((status & 0x3c) == 0x0c) return "permission fault";
-    if (status == 0x21) return "alignment fault";
-    if (status == 0x10) return "synchronous external abort";
-    if (status == 0x22) return "debug event";
+    if ((status & 0x3c) == 0x04)
+        return "translation fault";
+    if ((status & 0x3c) == 0x08)
+        return "access flag fault";
+    if ((status & 0x3c) == 0x0c)
+        return "permission fault";
+    if (status == 0x21)
+        return "alignment fault";
+    if (status == 0x10)
+        return "synchronous external abort";
+    if (status == 0x22)
+        return "debug event";
     return "other fault";
 }
 
@@ -60,7 +65,7 @@ void exception_report(const struct exception_frame *f, unsigned kind)
     report_reg("PC", f->pc, 8);
     report_reg("CPSR", f->spsr, 8);
     report_str("\n");
-    static const char *const names[13] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6",
+    static const char *const names[13] = {"r0", "r1", "r2", "r3",  "r4", "r5", "r6",
                                           "r7", "r8", "r9", "r10", "fp", "r12"};
     for (int i = 0; i < 13; i++) {
         report_reg(names[i], f->r[i], 8);

@@ -13,8 +13,8 @@ struct exception_frame {
 void exception_report(const struct exception_frame *f, unsigned kind);
 
 static const char *const kind_names[16] = {
-    "synchronous (EL1t)", "IRQ (EL1t)", "FIQ (EL1t)", "SError (EL1t)",
-    "synchronous (EL1h)", "IRQ (EL1h)", "FIQ (EL1h)", "SError (EL1h)",
+    "synchronous (EL1t)",        "IRQ (EL1t)",        "FIQ (EL1t)",        "SError (EL1t)",
+    "synchronous (EL1h)",        "IRQ (EL1h)",        "FIQ (EL1h)",        "SError (EL1h)",
     "synchronous (EL0, 64-bit)", "IRQ (EL0, 64-bit)", "FIQ (EL0, 64-bit)", "SError (EL0, 64-bit)",
     "synchronous (EL0, 32-bit)", "IRQ (EL0, 32-bit)", "FIQ (EL0, 32-bit)", "SError (EL0, 32-bit)",
 };
@@ -42,12 +42,18 @@ static const char *exception_class(uint32_t ec)
 
 static const char *fault_status(uint32_t fsc)
 {
-    if (fsc <= 0x03) return "address size fault";
-    if (fsc <= 0x07) return "translation fault";
-    if (fsc >= 0x09 && fsc <= 0x0b) return "access flag fault";
-    if (fsc >= 0x0d && fsc <= 0x0f) return "permission fault";
-    if (fsc == 0x10) return "synchronous external abort";
-    if (fsc == 0x21) return "alignment fault";
+    if (fsc <= 0x03)
+        return "address size fault";
+    if (fsc <= 0x07)
+        return "translation fault";
+    if (fsc >= 0x09 && fsc <= 0x0b)
+        return "access flag fault";
+    if (fsc >= 0x0d && fsc <= 0x0f)
+        return "permission fault";
+    if (fsc == 0x10)
+        return "synchronous external abort";
+    if (fsc == 0x21)
+        return "alignment fault";
     return "other fault";
 }
 
@@ -74,10 +80,10 @@ void exception_report(const struct exception_frame *f, unsigned kind)
     report_reg("SPSR", f->spsr, 8);
     report_reg("SP", f->sp, 16);
     report_str("\n");
-    static const char *const names[31] = {
-        "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
-        "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "fp",
-        "lr"};
+    static const char *const names[31] = {"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",
+                                          "x8",  "x9",  "x10", "x11", "x12", "x13", "x14", "x15",
+                                          "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
+                                          "x24", "x25", "x26", "x27", "x28", "fp",  "lr"};
     for (int i = 0; i < 31; i++) {
         report_reg(names[i], f->x[i], 16);
         if (i % 4 == 3 || i == 30)

@@ -33,10 +33,10 @@ const char *hearth_strerror(int err);
 _Noreturn void hearth_panic(const char *file, int line, const char *msg);
 
 /* Broken invariants are bugs: they panic with the source location instead of limping on. */
-#define HEARTH_ASSERT(cond)                                                                        \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            hearth_panic(__FILE__, __LINE__, "assertion failed: " #cond);                          \
+#define HEARTH_ASSERT(cond)                                                                                  \
+    do {                                                                                                     \
+        if (!(cond))                                                                                         \
+            hearth_panic(__FILE__, __LINE__, "assertion failed: " #cond);                                    \
     } while (0)
 
 #endif

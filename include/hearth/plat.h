@@ -10,16 +10,16 @@
 
 /* What the platform learnt at boot. Owned by the HAL; valid for the whole run. */
 struct hearth_start_info {
-    const char *platform;     /* e.g. "Xen 4.17.5 (arm64)" or "hosted (Linux x86_64)"; never NULL */
-    const char *cmdline;      /* boot arguments, "" when none; never NULL */
-    uint64_t ram_bytes;       /* RAM given to this guest: sum of the memory banks */
+    const char *platform; /* e.g. "Xen 4.17.5 (arm64)" or "hosted (Linux x86_64)"; never NULL */
+    const char *cmdline;  /* boot arguments, "" when none; never NULL */
+    uint64_t ram_bytes;   /* RAM given to this guest: sum of the memory banks */
     unsigned ram_bank_count;
     struct {
         uint64_t base, size;
     } ram_banks[HEARTH_PLAT_MAX_RAM_BANKS];
-    uintptr_t heap_base;      /* the malloc arena carved from RAM by the HAL */
+    uintptr_t heap_base; /* the malloc arena carved from RAM by the HAL */
     size_t heap_bytes;
-    const void *dtb;          /* the device tree the hypervisor passed, or NULL (hosted) */
+    const void *dtb; /* the device tree the hypervisor passed, or NULL (hosted) */
 };
 
 /*

@@ -8,12 +8,12 @@
 void check_record(int ok, const char *file, int line, const char *what);
 
 #define CHECK(cond) check_record(!!(cond), __FILE__, __LINE__, #cond)
-#define CHECK_INT(got, want)                                                                       \
-    do {                                                                                           \
-        long long got_ = (long long)(got), want_ = (long long)(want);                              \
-        check_record(got_ == want_, __FILE__, __LINE__, #got " == " #want);                        \
-        if (got_ != want_)                                                                         \
-            check_note("  got %lld, want %lld", got_, want_);                                      \
+#define CHECK_INT(got, want)                                                                                 \
+    do {                                                                                                     \
+        long long got_ = (long long)(got), want_ = (long long)(want);                                        \
+        check_record(got_ == want_, __FILE__, __LINE__, #got " == " #want);                                  \
+        if (got_ != want_)                                                                                   \
+            check_note("  got %lld, want %lld", got_, want_);                                                \
     } while (0)
 
 void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""`./hearth test`: every suite in order, one PASS/FAIL line per check, and a closing
+`N passed, M failed` line. Exit status 0 only when nothing failed."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU_BOARDS = ["qemu-virt-arm64", "qemu-virt-arm32"]
+FUZZ_SECONDS = os.environ.get("HEARTH_FUZZ_SECONDS", "10")
+
+passed = failed = 0
+
+
+def record(ok, name, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+    print(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""), flush=True)
+
+
+def run(cmd, **kw):
+    """Runs cmd, echoing its output; returns (exit code, output)."""
+    print(f"--- {' '.join(cmd)}", flush=True)
+    p = subprocess.run(cmd, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    sys.stdout.write(p.stdout)
+    sys.stdout.flush()
+    return p.returncode, p.stdout
+
+
+def configure_and_build(preset):
+    if not os.path.exists(os.path.join(TOP, "build", preset, "build.ninja")):
+        rc, _ = run(["cmake", "--preset", preset])
+        if rc != 0:
+            return False, "configure failed"
+    rc, out = run(["cmake", "--build", "--preset", preset])
+    size = re.search(r"image size: (\d+) bytes", out)
+    return rc == 0, (f"image {size.group(1)} bytes" if size else "")
+
+
+def unit_tests():
+    ok, detail = configure_and_build("hosted-asan")
+    record(ok, "build hosted-asan (-Wall -Wextra -Werror, ASan+UBSan)", detail)
+    if not ok:
+        return
+    rc, out = run(["ctest", "--preset", "hosted-asan"])
+    for m in re.finditer(r"Test\s+#\d+: (\S+) \.+\**\s*(Passed|\*\*\*Failed|Failed|Not Run|Exception.*?)\s", out):
+        record(m.group(2) == "Passed", f"unit {m.group(1)}")
+    if rc != 0 and "tests failed" not in out:
+        record(False, "ctest", f"exit {rc}")
+
+
+def format_check():
+    files = subprocess.run(["git", "ls-files", "*.c", "*.h"], cwd=TOP, capture_output=True,
+                           text=True).stdout.split()
+    rc, out = run(["clang-format", "--dry-run", "--Werror"] + files)
+    record(rc == 0, "clang-format (.clang-format) on every C file", "" if rc == 0 else "run clang-format -i")
+
+
+def fuzz_smoke():
+    rc, out = run(["bash", "tests/fuzz/run.sh", FUZZ_SECONDS])
+    lines = re.findall(r"^(PASS|FAIL) (fuzz_\S+.*)$", out, re.M)
+    for verdict, name in lines:
+        record(verdict == "PASS", name)
+    if rc != 0 and not any(v == "FAIL" for v, _ in lines):
+        record(False, "fuzz smoke run", f"exit {rc}")
+
+
+def board_builds():
+    for preset in ["hosted"] + QEMU_BOARDS:
+        ok, detail = configure_and_build(preset)
+        record(ok, f"build {preset} (-Wall -Wextra -Werror)", detail)
+
+
+def system_tests():
+    for board in QEMU_BOARDS:
+        rc, out = run([sys.executable, "tests/system/test_boot.py", "--board", board])
+        for verdict, name in re.findall(r"^(PASS|FAIL) (.*)$", out, re.M):
+            record(verdict == "PASS", f"system {name}")
+        if rc != 0 and "FAIL" not in out:
+            record(False, f"system {board}", f"exit {rc}")
+
+
+def main():
+    start = time.monotonic()
+    unit_tests()
+    format_check()
+    fuzz_smoke()
+    board_builds()
+    system_tests()
+    print(f"hearth test: finished in {time.monotonic() - start:.0f} s; console logs in build/test-artifacts/")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
