@@ -110,3 +110,27 @@ int mmu_build_boot_map(void)
     rc |= mmu_map_identity(ro_end, 4 * GIB - ro_end, MMU_NORMAL);
     return rc ? -1 : 0;
 }
+
+int mmu_remap_normal(uint64_t va, uint64_t size)
+{
+    const uint64_t block = 2ull << 20;
+    uint64_t start = va & ~(block - 1), end = (va + size + block - 1) & ~(block - 1);
+    if (size == 0 || start < NULL_GUARD || end > GIB || end < start)
+        return -1;
+    uint64_t *l1 = pool[0];
+    if ((l1[0] & 3) != DESC_TABLE)
+        return -1;
+    uint64_t *l2 = (uint64_t *)(uintptr_t)(l1[0] & DESC_ADDR_MASK);
+    for (uint64_t a = start; a < end; a += block) {
+        uint64_t *entry = &l2[(a >> 21) & (ENTRIES - 1)];
+        uint64_t want = (a & DESC_ADDR_MASK) | leaf_attrs(MMU_NORMAL) | DESC_BLOCK;
+        if (*entry == want)
+            continue;
+        /* Break-before-make: no TLB may hold the old and new attributes at once. */
+        *entry = 0;
+        mmu_tlb_flush_all();
+        *entry = want;
+    }
+    mmu_tlb_flush_all();
+    return 0;
+}

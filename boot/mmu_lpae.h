@@ -31,4 +31,15 @@ uint64_t *mmu_root_table(void);
  */
 int mmu_build_boot_map(void);
 
+/*
+ * Changes the memory type of the 2 MiB blocks covering [va, va + size) inside the first GiB (mapped
+ * as device memory at boot) to normal cacheable memory, for pages the hypervisor maps there: grant
+ * frames, the xenstore ring. Uses break-before-make. Returns 0, or -1 if the range leaves the
+ * first GiB or touches the NULL guard.
+ */
+int mmu_remap_normal(uint64_t va, uint64_t size);
+
+/* Invalidates every stage-1 TLB entry of this CPU (arch code, in start.S). */
+void mmu_tlb_flush_all(void);
+
 #endif

@@ -2,7 +2,9 @@
 /* hearth/plat.h for a Xen guest on ARM: boot sequence, console, clocks, yield, exit. */
 #include "cpu.h"
 #include "dt.h"
+#include "evtchn.h"
 #include "gic.h"
+#include "gnttab.h"
 #include "hypercall.h"
 #include "libc_glue.h"
 #include "pl011.h"
@@ -52,10 +54,16 @@ static uint64_t ns_to_ticks(uint64_t ns)
     return (ns / 1000000000u) * hz + (ns % 1000000000u) * hz / 1000000000u;
 }
 
+/* Xen's wall clock is a base in shared_info plus the guest's own counter (which starts at creation). */
 int hearth_plat_wall_ns(int64_t *unix_ns)
 {
-    (void)unix_ns;
-    return -HEARTH_ENODATA; /* Xen's wallclock in shared_info arrives with the PV I/O issue */
+    uint64_t sec;
+    uint32_t nsec;
+    int rc = evtchn_shared_wallclock(&sec, &nsec);
+    if (rc < 0)
+        return rc;
+    *unix_ns = (int64_t)(sec * 1000000000u + nsec + hearth_plat_monotonic_ns());
+    return 0;
 }
 
 int hearth_plat_entropy(void *buf, size_t len)
@@ -67,7 +75,7 @@ int hearth_plat_entropy(void *buf, size_t len)
 
 /*
  * Interrupts stay masked at the CPU: WFI returns once the GIC holds a pending one, and we drain the
- * GIC here. Only the virtual timer is enabled so far, so every wake-up is the deadline or spurious.
+ * GIC here. The virtual timer means the deadline; Xen's event upcall means event channels to scan.
  */
 int hearth_plat_yield(uint64_t deadline_ns)
 {
@@ -88,6 +96,9 @@ int hearth_plat_yield(uint64_t deadline_ns)
             else
                 woke_by_event = 1;
             gic_eoi(&plat.gic, iar);
+            /* Scan after the EOI: an event that arrives meanwhile raises the upcall again. */
+            if (intid == evtchn_upcall_intid() && intid != 0)
+                evtchn_dispatch(hearth_plat_monotonic_ns());
         }
     }
     cpu_vtimer_disarm();
@@ -166,6 +177,25 @@ static void carve_heap(uintptr_t dtb)
     libc_glue_set_heap(plat.info.heap_base, plat.info.heap_bytes);
 }
 
+/* Event channels and grant tables, when Xen advertises them (a xen,xen node); PV devices need both. */
+static void start_pv_infrastructure(void)
+{
+    char line[160];
+    int rc;
+    if (!plat.dt.has_xen_node || !plat.dt.xen_evtchn_intid)
+        return;
+    if ((rc = evtchn_init(plat.dt.xen_evtchn_intid)) < 0) {
+        snprintf(line, sizeof(line), "xen: event channels unavailable (%s)\n", hearth_strerror(rc));
+        hearth_plat_console_write(line, strlen(line));
+        return;
+    }
+    gic_enable(&plat.gic, plat.dt.xen_evtchn_intid);
+    if ((rc = gnttab_init(plat.dt.xen_grant.base, plat.dt.xen_grant.size)) < 0) {
+        snprintf(line, sizeof(line), "xen: grant table unavailable (%s)\n", hearth_strerror(rc));
+        hearth_plat_console_write(line, strlen(line));
+    }
+}
+
 void plat_boot(const void *dtb);
 
 void plat_boot(const void *dtb)
@@ -189,6 +219,7 @@ void plat_boot(const void *dtb)
 
     describe_platform();
     carve_heap((uintptr_t)dtb);
+    start_pv_infrastructure();
 
     plat.info.platform = plat.platform;
     plat.info.cmdline = plat.dt.bootargs;

@@ -106,6 +106,16 @@ mmu_enable:
     isb
     bx      lr
 
+/* void mmu_tlb_flush_all(void) */
+    .globl mmu_tlb_flush_all
+mmu_tlb_flush_all:
+    dsb
+    mov     r0, #0
+    mcr     p15, 0, r0, c8, c7, 0       /* TLBIALL */
+    dsb
+    isb
+    bx      lr
+
     .bss
     .balign 16
     .globl boot_stack

@@ -108,6 +108,15 @@ mmu_enable:
     isb
     ret
 
+/* void mmu_tlb_flush_all(void) */
+    .globl mmu_tlb_flush_all
+mmu_tlb_flush_all:
+    dsb     ishst
+    tlbi    vmalle1
+    dsb     ish
+    isb
+    ret
+
     .bss
     .balign 16
     .globl boot_stack
