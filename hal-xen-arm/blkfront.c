@@ -2,6 +2,7 @@
 /* blkfront: hearth/blk.h over Xen's PV block protocol, bounce-buffered, one request in flight. */
 #include "evtchn.h"
 #include "gnttab.h"
+#include "page.h"
 #include "ring.h"
 #include "xenbus.h"
 #include "xenstore.h"
@@ -15,7 +16,7 @@
 #include <xen/io/blkif.h>
 #include <xen/io/protocols.h>
 
-#define PAGE 4096u
+#define PAGE PAGE_SIZE
 #define SECTOR 512u
 #define MAX_RING_ORDER 2u /* up to 4 ring pages when the backend offers them */
 #define MAX_RING_PAGES (1u << MAX_RING_ORDER)
@@ -81,14 +82,14 @@ static void release(struct hearth_blkdev *d)
     d->port = 0;
     for (unsigned i = 0; i < SEGMENTS; i++) {
         if (d->bounce[i] && gnttab_end(d->bounce_refs[i]) == 0)
-            free(d->bounce[i]);
+            page_free(d->bounce[i]);
         d->bounce[i] = NULL;
     }
     int ring_free = 1;
     for (unsigned i = 0; i < d->ring_pages; i++)
         ring_free &= gnttab_end(d->ring_refs[i]) == 0;
     if (d->ring && ring_free)
-        free((void *)d->ring);
+        page_free((void *)d->ring);
     d->ring = NULL;
     d->ring_pages = 0;
 }
@@ -135,19 +136,17 @@ static int connect(struct hearth_blkdev *d)
     unsigned order = max_order < MAX_RING_ORDER ? (unsigned)max_order : MAX_RING_ORDER;
     d->ring_pages = 1u << order;
     d->ring_size = ring_entries(d->ring_pages);
-    d->ring = aligned_alloc(PAGE, (size_t)d->ring_pages * PAGE);
+    d->ring = page_alloc(d->ring_pages);
     if (!d->ring)
         return -HEARTH_ENOMEM;
-    memset((void *)d->ring, 0, (size_t)d->ring_pages * PAGE);
     d->ring->req_event = d->ring->rsp_event = 1;
     d->req_prod = d->rsp_cons = 0;
     for (unsigned i = 0; i < d->ring_pages; i++)
         if (gnttab_grant(be, (const uint8_t *)d->ring + i * PAGE, 0, &d->ring_refs[i]) < 0)
             return -HEARTH_ENOSPC;
     for (unsigned i = 0; i < SEGMENTS; i++) {
-        if (!(d->bounce[i] = aligned_alloc(PAGE, PAGE)))
+        if (!(d->bounce[i] = page_alloc(1)))
             return -HEARTH_ENOMEM;
-        memset(d->bounce[i], 0, PAGE);
         if (gnttab_grant(be, d->bounce[i], 0, &d->bounce_refs[i]) < 0)
             return -HEARTH_ENOSPC;
     }

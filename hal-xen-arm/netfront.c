@@ -2,6 +2,7 @@
 /* netfront: hearth/net.h over Xen's PV network protocol (rx-copy, one page per ring, no offloads). */
 #include "evtchn.h"
 #include "gnttab.h"
+#include "page.h"
 #include "ring.h"
 #include "xenbus.h"
 #include "xenstore.h"
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <xen/io/netif.h>
 
-#define PAGE 4096u
+#define PAGE PAGE_SIZE
 #define TX_RING_SIZE __CONST_RING_SIZE(netif_tx, PAGE)
 #define RX_RING_SIZE __CONST_RING_SIZE(netif_rx, PAGE)
 #define RX_BUFFERS 64u /* posted receive pages: 256 KiB, enough for a small hub's bursts */
@@ -53,14 +54,6 @@ static void on_event(evtchn_port_t port, void *arg)
     (void)arg; /* the wake-up is the message: hearth_net_read/write look at the rings */
 }
 
-static void *zeroed_page(void)
-{
-    void *p = aligned_alloc(PAGE, PAGE);
-    if (p)
-        memset(p, 0, PAGE);
-    return p;
-}
-
 static int parse_mac(const char *s, uint8_t mac[HEARTH_NET_MAC_LEN])
 {
     unsigned v[6];
@@ -84,15 +77,15 @@ static void release(struct hearth_netdev *d)
         for (unsigned i = 0; i < counts[k]; i++) {
             struct buffer *b = &all[k][i];
             if (b->page && gnttab_end(b->ref) == 0)
-                free(b->page);
+                page_free(b->page);
             b->page = NULL;
             b->in_flight = 0;
         }
     }
     if (d->tx_ring && gnttab_end(d->tx_ring_ref) == 0)
-        free((void *)d->tx_ring);
+        page_free((void *)d->tx_ring);
     if (d->rx_ring && gnttab_end(d->rx_ring_ref) == 0)
-        free((void *)d->rx_ring);
+        page_free((void *)d->rx_ring);
     d->tx_ring = NULL;
     d->rx_ring = NULL;
     d->connected = 0;
@@ -128,8 +121,8 @@ static int connect(struct hearth_netdev *d)
             return -HEARTH_EBADMSG;
     }
     uint16_t be = d->xb.backend_id;
-    d->tx_ring = zeroed_page();
-    d->rx_ring = zeroed_page();
+    d->tx_ring = page_alloc(1);
+    d->rx_ring = page_alloc(1);
     if (!d->tx_ring || !d->rx_ring)
         return -HEARTH_ENOMEM;
     d->tx_ring->req_event = d->tx_ring->rsp_event = 1;
@@ -140,14 +133,14 @@ static int connect(struct hearth_netdev *d)
     d->tx_prod = d->tx_cons = d->rx_prod = d->rx_cons = 0;
     d->rx_dropping = 0;
     for (unsigned i = 0; i < RX_BUFFERS; i++) {
-        if (!(d->rx[i].page = zeroed_page()))
+        if (!(d->rx[i].page = page_alloc(1)))
             return -HEARTH_ENOMEM;
         if (gnttab_grant(be, d->rx[i].page, 0, &d->rx[i].ref) < 0)
             return -HEARTH_ENOSPC;
         push_rx(d, i);
     }
     for (unsigned i = 0; i < TX_BUFFERS; i++) {
-        if (!(d->tx[i].page = zeroed_page()))
+        if (!(d->tx[i].page = page_alloc(1)))
             return -HEARTH_ENOMEM;
         if (gnttab_grant(be, d->tx[i].page, 1, &d->tx[i].ref) < 0)
             return -HEARTH_ENOSPC;

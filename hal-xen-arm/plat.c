@@ -190,10 +190,12 @@ static void start_pv_infrastructure(void)
         return;
     }
     gic_enable(&plat.gic, plat.dt.xen_evtchn_intid);
-    if ((rc = gnttab_init(plat.dt.xen_grant.base, plat.dt.xen_grant.size)) < 0) {
+    if ((rc = gnttab_init(plat.dt.xen_grant.base, plat.dt.xen_grant.size)) < 0)
         snprintf(line, sizeof(line), "xen: grant table unavailable (%s)\n", hearth_strerror(rc));
-        hearth_plat_console_write(line, strlen(line));
-    }
+    else
+        snprintf(line, sizeof(line), "xen: event channels on IRQ %u, grant table at 0x%llx\n",
+                 plat.dt.xen_evtchn_intid, (unsigned long long)plat.dt.xen_grant.base);
+    hearth_plat_console_write(line, strlen(line));
 }
 
 void plat_boot(const void *dtb);

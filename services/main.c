@@ -3,6 +3,7 @@
 #include "cmdline.h"
 #include "log.h"
 #include "loop.h"
+#include "selftest.h"
 
 #include <hearth/err.h>
 #include <hearth/plat.h>
@@ -79,6 +80,7 @@ int hearth_main(const struct hearth_start_info *info)
 
     print_banner(info);
     maybe_fault(info->cmdline);
+    selftest_blk(info->cmdline);
 
     loop_init(&hub.loop);
     hub.ticks_done = 0;
