@@ -50,6 +50,8 @@ static void unescape(char *s)
         p++;
         if (*p == 'n')
             *out++ = '\n';
+        else if (*p == 'r')
+            *out++ = '\r';
         else if (*p == 't')
             *out++ = '\t';
         else if (*p == 'x' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {

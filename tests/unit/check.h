@@ -20,7 +20,7 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Calls fn once per non-comment line of a vector file, the line split at " | " into at most max_fields
- * fields (the backslash escapes \n, \t, \\ and \x41 are decoded). Returns the number of vectors read.
+ * fields (the backslash escapes \n, \r, \t, \\ and \x41 are decoded). Returns the number of vectors read.
  */
 typedef void (*check_vector_fn)(char **fields, int nfields, const char *where);
 int check_vectors(const char *path, int max_fields, check_vector_fn fn);
