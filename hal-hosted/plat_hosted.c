@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /* hearth/plat.h over Linux: stdout console, clock_gettime, poll-based yield, getrandom. */
 #define _GNU_SOURCE
+#include "fdwatch.h"
+
 #include <hearth/err.h>
 #include <hearth/plat.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,8 @@ int hearth_plat_yield(uint64_t deadline_ns)
     uint64_t wait_ms = (deadline_ns - now + 999999u) / 1000000u;
     if (wait_ms > 60000)
         wait_ms = 60000;
-    /* No event sources are registered yet (the TAP device joins with the network issue). */
-    int n = poll(NULL, 0, (int)wait_ms);
-    return n > 0 ? 1 : 0;
+    /* The network devices register their descriptors (fdwatch.c): a frame arriving ends the sleep. */
+    return fdwatch_wait((int)wait_ms);
 }
 
 int hearth_plat_entropy(void *buf, size_t len)

@@ -71,27 +71,33 @@ static int interrupt_intid(const void *fdt, int node, int index, unsigned *intid
     return 0;
 }
 
+/* A memory node is one with device_type "memory", or one named "memory" / "memory@<unit>". */
+static int is_memory_node(const void *fdt, int node)
+{
+    int len;
+    const char *type = fdt_getprop(fdt, node, "device_type", &len);
+    if (type && len == 7 && memcmp(type, "memory", 7) == 0)
+        return 1;
+    const char *name = fdt_get_name(fdt, node, NULL);
+    return name && (strcmp(name, "memory") == 0 || strncmp(name, "memory@", 7) == 0);
+}
+
 static int find_memory(const void *fdt, struct dt_platform *out)
 {
     int node;
     fdt_for_each_subnode (node, fdt, 0) {
-        const char *type = fdt_getprop(fdt, node, "device_type", NULL);
-        const char *name = fdt_get_name(fdt, node, NULL);
-        if (!(type && strcmp(type, "memory") == 0) && !(name && strncmp(name, "memory", 6) == 0))
+        if (!is_memory_node(fdt, node))
             continue;
-        int room = DT_MAX_MEMORY_BANKS - (int)out->memory_count;
-        int n = read_reg(fdt, node, &out->memory[out->memory_count], room);
+        struct dt_range banks[DT_MAX_MEMORY_BANKS];
+        int n = read_reg(fdt, node, banks, DT_MAX_MEMORY_BANKS);
         if (n < 0)
             return n;
-        out->memory_count += (unsigned)n;
+        /* Empty banks are skipped here, so they cannot take the slots of real ones. */
+        for (int i = 0; i < n && out->memory_count < DT_MAX_MEMORY_BANKS; i++)
+            if (banks[i].size)
+                out->memory[out->memory_count++] = banks[i];
     }
-    /* Drop empty banks, which would only confuse the heap carving. */
-    unsigned kept = 0;
-    for (unsigned i = 0; i < out->memory_count; i++)
-        if (out->memory[i].size)
-            out->memory[kept++] = out->memory[i];
-    out->memory_count = kept;
-    return kept ? 0 : -HEARTH_ENOENT;
+    return out->memory_count ? 0 : -HEARTH_ENOENT;
 }
 
 static int find_first_compatible(const void *fdt, const char *const *compatibles)
@@ -127,8 +133,9 @@ static int find_devices(const void *fdt, struct dt_platform *out)
         out->gic_version = 3;
     }
     /* The virtual timer is the third of the four timer interrupts (secure, non-secure, virtual, hyp). */
+    /* A timer node without interrupts leaves vtimer_intid 0: the platform decides whether it can live. */
     if ((node = find_first_compatible(fdt, timers)) >= 0 &&
-        (rc = interrupt_intid(fdt, node, 2, &out->vtimer_intid)) < 0)
+        (rc = interrupt_intid(fdt, node, 2, &out->vtimer_intid)) < 0 && rc != -HEARTH_ENOENT)
         return rc;
     if ((node = fdt_node_offset_by_compatible(fdt, -1, "xen,xen")) >= 0) {
         out->has_xen_node = 1;
@@ -146,6 +153,12 @@ int dt_parse(const void *dtb, size_t max_size, struct dt_platform *out)
     memset(out, 0, sizeof(*out));
     out->bootargs = "";
     if (max_size < sizeof(struct fdt_header) || fdt_check_header(dtb) != 0)
+        return -HEARTH_EBADMSG;
+    /*
+     * libfdt reads the structure block in 32-bit and the reservation map in 64-bit units through
+     * plain pointers: misaligned block offsets would be undefined behaviour (dtc issue #178).
+     */
+    if (fdt_off_dt_struct(dtb) % 4 != 0 || fdt_off_mem_rsvmap(dtb) % 8 != 0)
         return -HEARTH_EBADMSG;
     size_t size = fdt_totalsize(dtb);
     if (size > max_size)

@@ -27,7 +27,8 @@ struct dt_platform {
 };
 
 /*
- * Parses the device tree at dtb, reading at most max_size bytes. Validates the whole structure first
+ * Parses the device tree at dtb (8-byte aligned), reading at most max_size bytes. *out is zeroed first,
+ * so on error it holds no stale data. Validates the whole structure first
  * (the blob comes from outside), then fills *out. Returns 0, -HEARTH_EBADMSG for a malformed blob or
  * malformed properties, -HEARTH_ERANGE if the blob is larger than max_size, -HEARTH_ENOENT if it has
  * no memory node. Missing optional devices are not errors: their fields stay zero.

@@ -89,8 +89,8 @@ int xs_error_decode(const char *payload, size_t len)
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         size_t n = strlen(map[i].name);
-        /* The name may or may not be NUL-terminated inside len; anything after it must be a NUL. */
-        if (len >= n && memcmp(payload, map[i].name, n) == 0 && (len == n || payload[n] == '\0'))
+        /* Exactly the name, with or without its terminating NUL: nothing may follow it. */
+        if ((len == n || (len == n + 1 && payload[n] == '\0')) && memcmp(payload, map[i].name, n) == 0)
             return -map[i].err;
     }
     return -HEARTH_EIO;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* The hub's entry point: banner, boot self-checks, then the event loop (services join in later issues). */
 #include "cmdline.h"
+#include "echo.h"
 #include "log.h"
 #include "loop.h"
+#include "netstack.h"
 #include "selftest.h"
 
 #include <hearth/err.h>
@@ -73,6 +75,16 @@ static void maybe_fault(const char *cmdline)
     }
 }
 
+/* The network is optional: without a device (no vif, no TAP) the hub runs on and logs why. */
+static void start_network(struct loop *loop, const char *cmdline)
+{
+    uint64_t echo = 0;
+    if (netstack_start(loop, cmdline) < 0)
+        return;
+    if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
+        echo_start(ECHO_PORT);
+}
+
 int hearth_main(const struct hearth_start_info *info)
 {
     static struct hub hub;
@@ -88,6 +100,8 @@ int hearth_main(const struct hearth_start_info *info)
     rc = cmdline_get_u64(info->cmdline, "ticks", &hub.ticks_wanted);
     if (rc < 0 && rc != -HEARTH_ENOENT)
         log_line("cmdline: ignoring bad ticks= value (%s)", hearth_strerror(rc));
+
+    start_network(&hub.loop, info->cmdline);
 
     hub.start_ns = hearth_plat_monotonic_ns();
     if (hub.ticks_wanted)

@@ -4,9 +4,10 @@
 #define SERVICES_SELFTEST_H
 
 /*
- * blktest=write|verify [blkseed=N] [blkcount=N]: writes a seeded pattern to the first blocks of block
- * device 0 and flushes, or reads them back and compares. Logs "blktest: ..." lines.
- * Returns 0 (also when not requested) or a negative HEARTH_E* code.
+ * blktest=write|verify [blkseed=N] [blkcount=N] [blkdev=NAME]: writes a seeded pattern to the first
+ * blocks of block device NAME (default "0": the first Xen vbd; a file path when hosted) and flushes, or reads
+ * them back and compares. Logs "blktest: ..." lines. Returns 0 (also when not requested) or a negative
+ * HEARTH_E* code.
  */
 int selftest_blk(const char *cmdline);
 

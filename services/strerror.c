@@ -20,7 +20,12 @@ const char *hearth_strerror(int err)
     case HEARTH_EBADMSG: return "malformed data";
     case HEARTH_EOVERFLOW: return "overflow";
     case HEARTH_ENOTSUP: return "not supported";
+    case HEARTH_EADDRINUSE: return "address in use";
+    case HEARTH_ECONNABORTED: return "connection aborted";
+    case HEARTH_ECONNRESET: return "connection reset";
+    case HEARTH_ENOTCONN: return "not connected";
     case HEARTH_ETIMEDOUT: return "timed out";
+    case HEARTH_EHOSTUNREACH: return "host unreachable";
     default: return "unknown error";
     }
 }

@@ -86,6 +86,15 @@ def system_tests():
             record(False, f"system {board}", f"exit {rc}")
 
 
+def network_tests():
+    """The hosted build on a TAP device in a private network namespace: ping, echo, mDNS, SNTP, DHCP."""
+    rc, out = run([sys.executable, "tests/system/test_net_hosted.py", "--preset", "hosted-asan"])
+    for verdict, name in re.findall(r"^(PASS|FAIL) (.*)$", out, re.M):
+        record(verdict == "PASS", f"system hosted-net: {name}")
+    if rc != 0 and "FAIL" not in out:
+        record(False, "system hosted-net", f"exit {rc}")
+
+
 def main():
     start = time.monotonic()
     unit_tests()
@@ -93,6 +102,7 @@ def main():
     fuzz_smoke()
     board_builds()
     system_tests()
+    network_tests()
     print(f"hearth test: finished in {time.monotonic() - start:.0f} s; console logs in build/test-artifacts/")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

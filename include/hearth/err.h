@@ -20,7 +20,12 @@ enum hearth_err {
     HEARTH_EBADMSG = 74,
     HEARTH_EOVERFLOW = 75,
     HEARTH_ENOTSUP = 95,
+    HEARTH_EADDRINUSE = 98,
+    HEARTH_ECONNABORTED = 103,
+    HEARTH_ECONNRESET = 104,
+    HEARTH_ENOTCONN = 107,
     HEARTH_ETIMEDOUT = 110,
+    HEARTH_EHOSTUNREACH = 113,
 };
 
 /* Returns a short constant description of err (negative or positive); never NULL. */

@@ -25,6 +25,12 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 typedef void (*check_vector_fn)(char **fields, int nfields, const char *where);
 int check_vectors(const char *path, int max_fields, check_vector_fn fn);
 
+/* Like check_vectors, but the fields keep their backslash escapes (for payloads with NUL bytes). */
+int check_vectors_raw(const char *path, int max_fields, check_vector_fn fn);
+
+/* Decodes the escapes of in into out (at most cap bytes, no terminator added); returns the length. */
+size_t check_unescape(const char *in, char *out, size_t cap);
+
 /* Prints "N passed, M failed" for this binary and returns the process exit code. */
 int check_summary(const char *suite);
 

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: ISC */
+/* lwIP's port hooks for NO_SYS: the millisecond clock, the PRNG, TCP sequence numbers and diagnostics. */
+#include "log.h"
+#include "netstack_hooks.h"
+
+#include <hearth/plat.h>
+#include <lwip/sys.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* lwIP's timeouts run on a wrapping 32-bit millisecond counter; wrap-around is handled inside lwIP. */
+u32_t sys_now(void)
+{
+    return (u32_t)(hearth_plat_monotonic_ns() / 1000000u);
+}
+
+/* splitmix64's output function: a cheap, well-mixed bijection of 64 bits. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rand_state;
+static bool rand_seeded;
+
+/*
+ * splitmix64 over a state seeded once from the platform's entropy source, or from the boot clock where
+ * the platform has none (Xen today: hearth_plat_entropy says -HEARTH_ENOTSUP). Every call also folds in
+ * the monotonic clock, so the timing of network events perturbs the sequence.
+ *
+ * TODO(TLS entropy work): this is good enough for port numbers, DNS IDs and DHCP transaction IDs against
+ * an off-path guesser, not for secrets. Reseed from the TLS DRBG once Xen has an entropy source.
+ */
+uint32_t netstack_rand(void)
+{
+    if (!rand_seeded) {
+        uint64_t seed;
+        if (hearth_plat_entropy(&seed, sizeof(seed)) != 0)
+            seed = 0;
+        rand_state = seed ^ hearth_plat_monotonic_ns();
+        rand_seeded = true;
+    }
+    rand_state += 0x9e3779b97f4a7c15ull + (hearth_plat_monotonic_ns() << 1);
+    return (uint32_t)(mix64(rand_state) >> 16);
+}
+
+static uint64_t fold_addr(const ip_addr_t *a)
+{
+#if LWIP_IPV6
+    if (IP_IS_V6(a)) {
+        const u32_t *w = ip_2_ip6(a)->addr;
+        return ((uint64_t)(w[0] ^ w[2]) << 32) | (w[1] ^ w[3]);
+    }
+#endif
+    return ip4_addr_get_u32(ip_2_ip4(a));
+}
+
+/*
+ * The keyed hash is splitmix64 rounds over a 128-bit key, which hides the key from an off-path guesser
+ * but is no PRF. TODO(TLS entropy work): SipHash with a key from the TLS DRBG.
+ */
+u32_t netstack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
+                       u16_t remote_port)
+{
+    static uint64_t key[2];
+    static bool keyed;
+    if (!keyed) {
+        key[0] = (uint64_t)netstack_rand() << 32 | netstack_rand();
+        key[1] = (uint64_t)netstack_rand() << 32 | netstack_rand();
+        keyed = true;
+    }
+    uint64_t h = mix64(key[0] ^ fold_addr(local_ip));
+    h = mix64(h ^ fold_addr(remote_ip) ^ key[1]);
+    h = mix64(h ^ ((uint64_t)local_port << 16 | remote_port));
+    return (u32_t)(hearth_plat_monotonic_ns() / 4000u) + (u32_t)(h >> 32);
+}
+
+/*
+ * LWIP_PLATFORM_DIAG prints pieces of lines (LWIP_DEBUGF calls build one line in several printf calls),
+ * so they are collected and written as one log line at each newline.
+ */
+void netstack_diag(const char *fmt, ...)
+{
+    static char line[256];
+    static size_t used;
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(line + used, sizeof(line) - used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        used += (size_t)n < sizeof(line) - used ? (size_t)n : sizeof(line) - used - 1;
+    char *nl;
+    while ((nl = memchr(line, '\n', used)) != NULL) {
+        *nl = '\0';
+        log_line("lwip: %s", line);
+        size_t rest = used - (size_t)(nl + 1 - line);
+        memmove(line, nl + 1, rest);
+        used = rest;
+    }
+    if (used == sizeof(line) - 1) {
+        line[used] = '\0';
+        log_line("lwip: %s", line);
+        used = 0;
+    }
+}

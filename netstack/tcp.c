@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: ISC */
+/* The services' TCP API over lwIP's raw callbacks: a fixed pool of connections, consume-what-you-can. */
+#include "tcp.h"
+
+#include "netstack.h"
+#include "netstack_priv.h"
+
+#include <hearth/err.h>
+#include <lwip/tcp.h>
+#include <stdbool.h>
+
+/* One entry per lwIP PCB is enough: a connection never outlives its PCB. */
+#define TCP_CONNS MEMP_NUM_TCP_PCB
+#define TCP_LISTENERS MEMP_NUM_TCP_PCB_LISTEN
+#define POLL_INTERVAL 4 /* lwIP's coarse timer ticks (500 ms): the re-offer safety net runs every 2 s */
+
+struct netstack_tcp {
+    struct tcp_pcb *pcb; /* NULL: the entry is free */
+    const struct netstack_tcp_ops *ops;
+    void *arg;
+    struct pbuf *pending; /* received, not yet consumed; its bytes are not yet tcp_recved */
+    bool peer_closed;     /* FIN seen */
+    bool close_asked;     /* netstack_tcp_close during a callback: done when the callback returns */
+    unsigned depth;       /* nesting of our callbacks into the service */
+};
+
+struct listener {
+    struct tcp_pcb *pcb;
+    const struct netstack_tcp_ops *ops;
+    void *arg;
+};
+
+static struct netstack_tcp conns[TCP_CONNS];
+static struct listener listeners[TCP_LISTENERS];
+
+/* Detaches c from its PCB and closes it gracefully (a reset if lwIP has no memory for the FIN).
+ * Returns ERR_ABRT when the PCB was aborted, which lwIP needs to hear from the callback that did it. */
+static err_t finish(struct netstack_tcp *c)
+{
+    struct tcp_pcb *pcb = c->pcb;
+    err_t ret = ERR_OK;
+
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+    /* Reopen the window for what we never consumed, or lwIP answers our close with a reset. */
+    if (c->pending) {
+        tcp_recved(pcb, c->pending->tot_len);
+        pbuf_free(c->pending);
+    }
+    if (tcp_close(pcb) != ERR_OK) {
+        tcp_abort(pcb);
+        ret = ERR_ABRT;
+    }
+    *c = (struct netstack_tcp){0};
+    return ret;
+}
+
+/* Offers pending bytes to the service until it stops consuming, then acts on a close from either side. */
+static err_t deliver(struct netstack_tcp *c)
+{
+    c->depth++;
+    while (c->pending && !c->close_asked) {
+        if (c->pending->tot_len == 0) {
+            pbuf_free(c->pending); /* only emptied header pbufs were left */
+            c->pending = NULL;
+            break;
+        }
+        struct pbuf *q = c->pending;
+        while (q->len == 0)
+            q = q->next; /* lwIP may leave an emptied header pbuf at the front of a chain */
+        size_t n = c->ops->recv(c, q->payload, q->len, c->arg);
+        if (n == 0)
+            break;
+        if (n > q->len)
+            n = q->len;
+        /* Frees the pbufs in front (zero-length ones included) and trims the partly consumed one. */
+        c->pending = pbuf_free_header(c->pending, (u16_t)n);
+        tcp_recved(c->pcb, (u16_t)n);
+    }
+    if (c->peer_closed && !c->pending && !c->close_asked) {
+        if (c->ops->closed)
+            c->ops->closed(c, 0, c->arg);
+        c->close_asked = true;
+    }
+    c->depth--;
+    if (c->close_asked && c->depth == 0)
+        return finish(c);
+    return ERR_OK;
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct netstack_tcp *c = arg;
+    (void)pcb;
+    (void)err; /* lwIP only ever passes ERR_OK here */
+    if (!p) {
+        c->peer_closed = true;
+    } else if (c->peer_closed || c->close_asked) {
+        tcp_recved(pcb, p->tot_len); /* data after FIN cannot happen; after our close it is discarded */
+        pbuf_free(p);
+        return ERR_OK;
+    } else if (c->pending) {
+        pbuf_cat(c->pending, p);
+    } else {
+        c->pending = p;
+    }
+    return deliver(c);
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    (void)pcb;
+    (void)len;
+    return deliver(arg);
+}
+
+static err_t on_poll(void *arg, struct tcp_pcb *pcb)
+{
+    (void)pcb;
+    return deliver(arg);
+}
+
+/* The PCB is already gone (reset, timeout, or out of memory): tell the service and free the entry. */
+static void on_err(void *arg, err_t err)
+{
+    struct netstack_tcp *c = arg;
+    if (c->pending)
+        pbuf_free(c->pending);
+    c->pending = NULL;
+    c->pcb = NULL;
+    if (!c->close_asked && c->ops->closed)
+        c->ops->closed(c, netstack_err(err), c->arg);
+    *c = (struct netstack_tcp){0};
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct listener *l = arg;
+    struct netstack_tcp *c = NULL;
+
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    for (unsigned i = 0; i < TCP_CONNS && !c; i++) {
+        if (!conns[i].pcb)
+            c = &conns[i];
+    }
+    if (!c)
+        return ERR_MEM; /* lwIP aborts the new PCB */
+    *c = (struct netstack_tcp){.pcb = pcb, .ops = l->ops, .arg = l->arg};
+    if (l->ops->accept) {
+        void *conn_arg = NULL;
+        if (l->ops->accept(c, l->arg, &conn_arg) < 0) {
+            *c = (struct netstack_tcp){0};
+            tcp_abort(pcb);
+            return ERR_ABRT;
+        }
+        c->arg = conn_arg;
+    }
+    tcp_arg(pcb, c);
+    tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
+    tcp_err(pcb, on_err);
+    tcp_poll(pcb, on_poll, POLL_INTERVAL);
+    return ERR_OK;
+}
+
+int netstack_tcp_listen(uint16_t port, const struct netstack_tcp_ops *ops, void *listen_arg)
+{
+    struct listener *l = NULL;
+    err_t err;
+
+    if (port == 0 || !ops || !ops->recv)
+        return -HEARTH_EINVAL;
+    if (!netstack_running())
+        return -HEARTH_ENOTCONN;
+    for (unsigned i = 0; i < TCP_LISTENERS && !l; i++) {
+        if (!listeners[i].pcb)
+            l = &listeners[i];
+    }
+    if (!l)
+        return -HEARTH_ENOMEM;
+    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (!pcb)
+        return -HEARTH_ENOMEM;
+    err = tcp_bind(pcb, IP_ANY_TYPE, port);
+    if (err == ERR_OK) {
+        struct tcp_pcb *lpcb = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &err);
+        if (lpcb) {
+            *l = (struct listener){.pcb = lpcb, .ops = ops, .arg = listen_arg};
+            tcp_arg(lpcb, l);
+            tcp_accept(lpcb, on_accept);
+            return 0;
+        }
+    }
+    tcp_close(pcb); /* never connected, so this frees it at once */
+    return netstack_err(err);
+}
+
+size_t netstack_tcp_writable(const struct netstack_tcp *c)
+{
+    if (!c->pcb || c->close_asked || tcp_sndqueuelen(c->pcb) >= TCP_SND_QUEUELEN)
+        return 0;
+    return tcp_sndbuf(c->pcb);
+}
+
+int netstack_tcp_write(struct netstack_tcp *c, const void *data, size_t len)
+{
+    if (!c->pcb || c->close_asked)
+        return -HEARTH_ENOTCONN;
+    size_t n = netstack_tcp_writable(c);
+    if (n > len)
+        n = len;
+    if (n == 0)
+        return 0;
+    err_t err = tcp_write(c->pcb, data, (u16_t)n, TCP_WRITE_FLAG_COPY);
+    if (err == ERR_MEM)
+        return 0; /* segments or heap ran out: like a full buffer, retried on the next acknowledgement */
+    if (err != ERR_OK)
+        return netstack_err(err);
+    tcp_output(c->pcb);
+    return (int)n;
+}
+
+void netstack_tcp_close(struct netstack_tcp *c)
+{
+    if (!c->pcb)
+        return;
+    c->close_asked = true;
+    if (c->depth == 0)
+        finish(c);
+}
