@@ -112,9 +112,19 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
+    struct netstack_tcp *c = arg;
     (void)pcb;
     (void)len;
-    return deliver(arg);
+    err_t ret = deliver(c);
+    /* Acknowledged bytes freed send space: a writer with more to say can go on now. */
+    if (ret != ERR_OK || !c->pcb || c->close_asked || !c->ops->sent)
+        return ret;
+    c->depth++;
+    c->ops->sent(c, c->arg);
+    c->depth--;
+    if (c->close_asked && c->depth == 0)
+        return finish(c);
+    return ERR_OK;
 }
 
 static err_t on_poll(void *arg, struct tcp_pcb *pcb)

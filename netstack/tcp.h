@@ -28,6 +28,8 @@ struct netstack_tcp_ops {
      * -HEARTH_ETIMEDOUT ...): the connection failed and unsent data is lost. Optional.
      */
     void (*closed)(struct netstack_tcp *c, int err, void *conn_arg);
+    /* Sent data was acknowledged, so netstack_tcp_writable may have grown. Optional. */
+    void (*sent)(struct netstack_tcp *c, void *conn_arg);
 };
 
 /*

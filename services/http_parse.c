@@ -257,7 +257,7 @@ int http_chunked_decode(struct http_chunked *c, const uint8_t *in, size_t in_len
                 n = out_cap - o;
             if (n == 0)
                 break; /* output full: the caller drains and calls again */
-            memcpy(out + o, in + i, n);
+            memmove(out + o, in + i, n); /* callers may decode in place */
             o += n;
             i += n;
             c->chunk_left -= n;

@@ -2,6 +2,7 @@
 /* The hub's entry point: banner, boot self-checks, then the event loop (services join in later issues). */
 #include "cmdline.h"
 #include "echo.h"
+#include "web.h"
 #include "log.h"
 #include "loop.h"
 #include "netstack.h"
@@ -83,6 +84,7 @@ static void start_network(struct loop *loop, const char *cmdline)
         return;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
         echo_start(ECHO_PORT);
+    web_start(loop, NULL); /* TLS joins here: until then only the port-80 redirect listens */
 }
 
 int hearth_main(const struct hearth_start_info *info)

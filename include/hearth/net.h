@@ -13,8 +13,8 @@ struct hearth_netdev; /* owned by the HAL */
 
 struct hearth_net_info {
     uint8_t mac[HEARTH_NET_MAC_LEN];
-    unsigned mtu;  /* IP MTU, normally 1500 */
-    int link_up;   /* 0 while the backend is (re)connecting */
+    unsigned mtu; /* IP MTU, normally 1500 */
+    int link_up;  /* 0 while the backend is (re)connecting */
 };
 
 /*

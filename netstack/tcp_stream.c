@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: ISC */
+/* hearth_stream over netstack_tcp: one stream object per connection slot, no copies in between. */
+#include "tcp_stream.h"
+
+#include "lwipopts.h"
+#include "tcp.h"
+
+#include <hearth/err.h>
+#include <string.h>
+
+struct tcp_stream {
+    struct hearth_stream stream; /* first: the handler sees &stream */
+    struct netstack_tcp *conn;
+};
+
+struct tcp_stream_listener {
+    hearth_stream_accept_fn accept;
+    void *arg;
+};
+
+static struct tcp_stream streams[MEMP_NUM_TCP_PCB];
+static struct tcp_stream_listener listeners[MEMP_NUM_TCP_PCB_LISTEN];
+
+static int stream_write(struct hearth_stream *s, const void *data, size_t len)
+{
+    struct tcp_stream *t = (struct tcp_stream *)s;
+    return t->conn ? netstack_tcp_write(t->conn, data, len) : -HEARTH_ENOTCONN;
+}
+
+static size_t stream_writable(struct hearth_stream *s)
+{
+    struct tcp_stream *t = (struct tcp_stream *)s;
+    return t->conn ? netstack_tcp_writable(t->conn) : 0;
+}
+
+static void stream_close(struct hearth_stream *s)
+{
+    struct tcp_stream *t = (struct tcp_stream *)s;
+    struct netstack_tcp *c = t->conn;
+    memset(t, 0, sizeof(*t));
+    if (c)
+        netstack_tcp_close(c);
+}
+
+static const struct hearth_stream_ops plain_ops = {
+    .write = stream_write,
+    .writable = stream_writable,
+    .close = stream_close,
+};
+
+static int on_accept(struct netstack_tcp *c, void *listen_arg, void **conn_arg)
+{
+    struct tcp_stream_listener *l = listen_arg;
+    struct tcp_stream *t = NULL;
+    for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]) && !t; i++)
+        if (!streams[i].conn)
+            t = &streams[i];
+    if (!t)
+        return -HEARTH_ENOMEM;
+    *t = (struct tcp_stream){.stream = {.ops = &plain_ops}, .conn = c};
+    int rc = l->accept(&t->stream, l->arg);
+    if (rc < 0 || !t->stream.handler || !t->stream.handler->on_data) {
+        memset(t, 0, sizeof(*t));
+        return rc < 0 ? rc : -HEARTH_EINVAL;
+    }
+    *conn_arg = t;
+    return 0;
+}
+
+static size_t on_recv(struct netstack_tcp *c, const uint8_t *data, size_t len, void *conn_arg)
+{
+    struct tcp_stream *t = conn_arg;
+    (void)c;
+    return t->stream.handler->on_data(&t->stream, data, len, t->stream.arg);
+}
+
+static void on_closed(struct netstack_tcp *c, int err, void *conn_arg)
+{
+    struct tcp_stream *t = conn_arg;
+    (void)c;
+    const struct hearth_stream_handler *h = t->stream.handler;
+    void *arg = t->stream.arg;
+    /* The connection is gone (or closing on the peer's FIN): the slot is free once the service knows. */
+    t->conn = NULL;
+    if (h && h->on_closed)
+        h->on_closed(&t->stream, err, arg);
+    memset(t, 0, sizeof(*t));
+}
+
+static void on_sent(struct netstack_tcp *c, void *conn_arg)
+{
+    struct tcp_stream *t = conn_arg;
+    (void)c;
+    if (t->stream.handler && t->stream.handler->on_writable)
+        t->stream.handler->on_writable(&t->stream, t->stream.arg);
+}
+
+static const struct netstack_tcp_ops stream_tcp_ops = {
+    .accept = on_accept,
+    .recv = on_recv,
+    .closed = on_closed,
+    .sent = on_sent,
+};
+
+int tcp_stream_listen(uint16_t port, hearth_stream_accept_fn accept, void *listen_arg)
+{
+    struct tcp_stream_listener *l = NULL;
+    for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]) && !l; i++)
+        if (!listeners[i].accept)
+            l = &listeners[i];
+    if (!l || !accept)
+        return l ? -HEARTH_EINVAL : -HEARTH_ENOMEM;
+    *l = (struct tcp_stream_listener){.accept = accept, .arg = listen_arg};
+    int rc = netstack_tcp_listen(port, &stream_tcp_ops, l);
+    if (rc < 0)
+        memset(l, 0, sizeof(*l));
+    return rc;
+}
