@@ -2,7 +2,12 @@
 """Boots a Hearth image on a QEMU virt board under Xen (dom0less) and watches its console.
 
 Used by `./hearth run` and by the system tests. Everything about a board comes from the build's
-board.json (generated from boards/<board>/board.cmake)."""
+board.json (generated from boards/<board>/board.cmake).
+
+Two topologies: Hearth alone (no dom0, the default), or beside a Linux dom0 driver domain
+(`Console(..., dom0=True)`, built by qemu/dom0/build.sh) that owns QEMU's virtio NIC and disk and gives
+Hearth a vif on a bridge and a vbd. In dom0 mode QEMU's stdin is a pipe to Xen's serial input, which goes
+to dom0's console shell: `Console.send()` / `Console.command()` type into it."""
 
 import json
 import os
@@ -31,10 +36,51 @@ class Board:
         if not os.path.exists(self.xen):
             raise SystemExit(f"Xen binary missing at {self.xen}: run ./hearth setup")
 
-    def machine_args(self):
+    def machine_args(self, ram_mib=None):
         c = self.cfg
-        return ["-M", c["qemu_machine"], "-cpu", c["qemu_cpu"], "-m", f'{c["qemu_ram_mib"]}M',
+        return ["-M", c["qemu_machine"], "-cpu", c["qemu_cpu"], "-m", f'{ram_mib or c["qemu_ram_mib"]}M',
                 "-smp", c["qemu_smp"]]
+
+    def dom0_cfg(self, key):
+        value = self.cfg.get(key, "")
+        if not value:
+            raise SystemExit(f"board {self.name} has no {key} in its board.json: it needs the dom0 "
+                             f"fields of boards/{self.name}/board.cmake (rebuild: ./hearth build --board "
+                             f"{self.name})")
+        return value
+
+
+class Dom0:
+    """The dom0 driver domain's kernel and initramfs for a board, built (or found up to date) by
+    qemu/dom0/build.sh under build/dom0-<arch>/, and where QEMU loads them."""
+
+    ALIGN = 2 << 20
+
+    def __init__(self, board):
+        arch = board.dom0_cfg("dom0_arch")
+        self.outdir = os.path.join(TOP, "build", f"dom0-{arch}")
+        r = subprocess.run([os.path.join(TOP, "qemu", "dom0", "build.sh"), arch, self.outdir,
+                            board.dom0_cfg("dom0_kernel_flavour")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"qemu/dom0/build.sh {arch} failed:\n{r.stdout}")
+        self.kernel = os.path.join(self.outdir, "dom0-kernel")
+        self.ramdisk = os.path.join(self.outdir, "dom0-initramfs.cpio.gz")
+        self.memory_mib = int(board.dom0_cfg("dom0_memory_mib"))
+        self.bootargs = board.dom0_cfg("dom0_bootargs")
+        self.qemu_ram_mib = int(board.dom0_cfg("dom0_qemu_ram_mib"))
+        # Right above the Hearth image (0x50000000), clear of QEMU's own DTB at RAM + 128 MiB below it.
+        image_end = int(board.cfg["image_load_addr"], 16) + os.path.getsize(board.image)
+        self.kernel_addr = _align(image_end, self.ALIGN)
+        self.ramdisk_addr = _align(self.kernel_addr + os.path.getsize(self.kernel), self.ALIGN)
+        ram_end = 0x40000000 + (self.qemu_ram_mib << 20)
+        # Xen relocates itself to the top of RAM: keep the modules well below it.
+        if self.ramdisk_addr + os.path.getsize(self.ramdisk) > ram_end - (256 << 20):
+            raise SystemExit("dom0 modules do not fit below the top of RAM")
+
+
+def _align(x, a):
+    return (x + a - 1) // a * a
 
 
 def _run(cmd):
@@ -45,30 +91,54 @@ def _dts_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def make_dtb(board, cmdline, workdir):
-    """QEMU's own DTB for the exact machine, plus the dom0less /chosen nodes for Xen and Hearth."""
+def make_dtb(board, cmdline, workdir, dom0=None):
+    """QEMU's own DTB for the exact machine, plus the dom0less /chosen nodes for Xen and Hearth
+    (and, given a Dom0, its kernel and ramdisk modules, bootargs and memory)."""
     c = board.cfg
     base = os.path.join(workdir, "virt.dtb")
+    ram = dom0.qemu_ram_mib if dom0 else None
     subprocess.run([c["qemu_system"]] + ["-M", c["qemu_machine"] + ",dumpdtb=" + base] +
-                   board.machine_args()[2:] + ["-nographic"],
+                   board.machine_args(ram)[2:] + ["-nographic"],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", base], check=True,
                          capture_output=True, text=True).stdout
     size = os.path.getsize(board.image)
     addr = int(c["image_load_addr"], 16)
+    xen_bootargs = c["xen_bootargs"]
+    dom0_nodes = enhanced = ""
+    if dom0:
+        xen_bootargs += f" dom0_mem={dom0.memory_mib}M"
+        # dom0 needs only the virtio-mmio transports. Its PCIe host bridge would hand dom0 the ECAM
+        # window above 4 GiB, where the arm32 (LPAE) dom0 hangs probing it; on arm64 it is just
+        # boot time spent scanning an empty bus.
+        for node in re.findall(r"^\t(pcie@[0-9a-f]+) \{", dts, re.M):
+            dts += f"\n&{{/{node}}} {{\n    status = \"disabled\";\n}};\n"
+        enhanced = 'xen,enhanced = "enabled";'
+        ksize = os.path.getsize(dom0.kernel)
+        rsize = os.path.getsize(dom0.ramdisk)
+        dom0_nodes = f"""
+        xen,dom0-bootargs = {_dts_string(dom0.bootargs)};
+        module@{dom0.kernel_addr:x} {{
+            compatible = "multiboot,kernel", "multiboot,module";
+            reg = <0x0 {dom0.kernel_addr:#x} 0x0 {ksize:#x}>;
+        }};
+        module@{dom0.ramdisk_addr:x} {{
+            compatible = "multiboot,ramdisk", "multiboot,module";
+            reg = <0x0 {dom0.ramdisk_addr:#x} 0x0 {rsize:#x}>;
+        }};"""
     chosen = f"""
 / {{
     chosen {{
         #address-cells = <2>;
         #size-cells = <2>;
-        xen,xen-bootargs = {_dts_string(c["xen_bootargs"])};
+        xen,xen-bootargs = {_dts_string(xen_bootargs)};{dom0_nodes}
         domU1 {{
             compatible = "xen,domain";
             #address-cells = <2>;
             #size-cells = <2>;
             memory = <0x0 {int(c["domu_memory_kib"]):#x}>;
             cpus = <1>;
-            vpl011;
+            vpl011;{enhanced}
             module@{addr:x} {{
                 compatible = "multiboot,kernel", "multiboot,module";
                 reg = <0x0 {addr:#x} 0x0 {size:#x}>;
@@ -86,26 +156,47 @@ def make_dtb(board, cmdline, workdir):
     return out
 
 
-def qemu_command(board, dtb):
+def qemu_command(board, dtb, dom0=None, disk=None, hostfwd=()):
+    """The QEMU command line; with a Dom0 also its modules, a user-mode NIC with the given
+    (proto, host_port, guest_port) forwards to 127.0.0.1, and optionally a raw disk file."""
     c = board.cfg
-    return ([c["qemu_system"]] + board.machine_args() +
-            ["-nographic", "-no-reboot", "-kernel", board.xen, "-dtb", dtb,
-             "-device", f'loader,file={board.image},addr={c["image_load_addr"]},force-raw=on'])
+    cmd = ([c["qemu_system"]] + board.machine_args(dom0.qemu_ram_mib if dom0 else None) +
+           ["-nographic", "-no-reboot", "-kernel", board.xen, "-dtb", dtb,
+            "-device", f'loader,file={board.image},addr={c["image_load_addr"]},force-raw=on'])
+    if dom0:
+        fwd = "".join(f",hostfwd={proto}:127.0.0.1:{host}-:{guest}" for proto, host, guest in hostfwd)
+        cmd += ["-device", f"loader,file={dom0.kernel},addr={dom0.kernel_addr:#x},force-raw=on",
+                "-device", f"loader,file={dom0.ramdisk},addr={dom0.ramdisk_addr:#x},force-raw=on",
+                "-netdev", f"user,id=n0{fwd}", "-device", "virtio-net-device,netdev=n0"]
+        if disk:
+            cmd += ["-drive", f"if=none,file={disk},format=raw,id=d0",
+                    "-device", "virtio-blk-device,drive=d0"]
+    elif disk or hostfwd:
+        raise ValueError("a disk or port forwards need dom0=True (dom0 owns the NIC and the disk)")
+    return cmd
 
 
 class Console:
     """A running QEMU whose console lines are collected with host timestamps."""
 
-    def __init__(self, board, cmdline="", log_path=None):
+    DOM0_READY = r"dom0: ready"
+    DOM0_FAILED = r"dom0: FAILED"
+
+    def __init__(self, board, cmdline="", log_path=None, dom0=False, disk=None, hostfwd=()):
+        """dom0=True boots the dom0 driver domain beside Hearth (building it first if needed);
+        disk (a raw image file) and hostfwd ([(proto, host_port, guest_port)]) need it."""
         self.board = board
+        self.dom0 = Dom0(board) if dom0 else None
         self.workdir = tempfile.mkdtemp(prefix=f"hearth-{board.name}-")
-        self.dtb = make_dtb(board, cmdline, self.workdir)
+        self.dtb = make_dtb(board, cmdline, self.workdir, self.dom0)
         self.lines = []          # (host monotonic seconds since start, text)
         self.cond = threading.Condition()
         self.log = open(log_path, "w") if log_path else None
         self.echo = False
+        self._serial = 0
+        cmd = qemu_command(board, self.dtb, self.dom0, disk, hostfwd)
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(qemu_command(board, self.dtb), stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if dom0 else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -145,12 +236,50 @@ class Console:
                                        f"console so far:\n" + self.tail())
                 self.cond.wait(min(left, 0.5))
 
+    def wait_dom0_ready(self, timeout):
+        """Waits for dom0's `dom0: ready`; returns its (index, host time, match). Raises TimeoutError
+        with the console tail on timeout, on `dom0: FAILED ...` or when QEMU ends."""
+        i, t, m = self.wait_for(f"{self.DOM0_READY}|{self.DOM0_FAILED}", timeout)
+        if m.group(0).startswith("dom0: FAILED"):
+            time.sleep(2)   # let the diagnostics arrive
+            raise TimeoutError(f"dom0 failed: {self.lines[i][1]}; console so far:\n" + self.tail(80))
+        return i, t, m
+
+    def send(self, line):
+        """Types one line into Xen's serial input (dom0's console shell). dom0 mode only."""
+        if not self.dom0:
+            raise RuntimeError("console input needs dom0=True")
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def command(self, line, timeout=30):
+        """Runs a shell command in dom0 and returns (exit status, output lines). The end marker is
+        built by the shell, so the echo of the typed line itself cannot match it."""
+        with self.cond:
+            start = len(self.lines)
+        self._serial += 1
+        tag = f"@@hearth-{self._serial}"
+        self.send(f"{line}; echo {tag}-$?-done")
+        i, _, m = self.wait_for(rf"{re.escape(tag)}-(\d+)-done", timeout, start)
+        with self.cond:
+            out = [text for _, text in self.lines[start:i]]
+        # Drop everything up to the echo of the typed line (a shell banner, the prompt).
+        echoed = [k for k, text in enumerate(out) if "-$?-done" in text]
+        if echoed:
+            out = out[echoed[-1] + 1:]
+        return int(m.group(1)), out
+
     def tail(self, n=40):
         with self.cond:
             return "\n".join(f"  [{t:7.3f}] {s}" for t, s in self.lines[-n:])
 
     def stop(self):
         """Stops QEMU by its process group id and removes the scratch folder."""
+        if self.proc.stdin:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGTERM)

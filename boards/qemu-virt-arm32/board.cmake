@@ -13,3 +13,11 @@ set(HEARTH_QEMU_CPU cortex-a15)
 set(HEARTH_QEMU_RAM_MIB 1024)
 set(HEARTH_QEMU_SMP 2)
 set(HEARTH_IMAGE_LOAD_ADDR 0x50000000)
+# dom0 driver domain (qemu/dom0/build.sh, only with a dom0): Debian arch and kernel flavour (LPAE: the
+# only armhf flavour that runs under Xen), its memory, its kernel arguments, and the QEMU RAM that
+# Xen + dom0 + Hearth need together.
+set(HEARTH_DOM0_ARCH armhf)
+set(HEARTH_DOM0_KERNEL_FLAVOUR armmp-lpae)
+set(HEARTH_DOM0_MEMORY_MIB 512)
+set(HEARTH_DOM0_BOOTARGS "console=hvc0 earlycon=xenboot rdinit=/init")
+set(HEARTH_DOM0_QEMU_RAM_MIB 2048)
