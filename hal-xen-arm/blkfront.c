@@ -23,7 +23,8 @@
 #define SEGMENTS BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define XS_WAIT_NS (120 * 1000000000ull)
 #define CONNECT_WAIT_NS (30 * 1000000000ull)
-#define IO_TIMEOUT_NS (30 * 1000000000ull)
+#define IO_TIMEOUT_NS (10 * 1000000000ull)
+#define DEVICE_WAIT_NS (30 * 1000000000ull)
 
 struct hearth_blkdev {
     struct xenbus_device xb;
@@ -117,6 +118,12 @@ static int publish(struct hearth_blkdev *d, unsigned order)
         snprintf(value, sizeof(value), "%u", (unsigned)d->port);
         rc = rc ? rc : xenbus_write_key(tx, &d->xb, "event-channel", value);
         rc = rc ? rc : xenbus_write_key(tx, &d->xb, "protocol", XEN_IO_PROTO_ABI_ARM);
+        /*
+         * Our bounce pages stay granted for the device's life, so the backend may keep them mapped
+         * (persistent grants): no map and unmap per request, which is both faster and avoids stalls
+         * we saw in dom0's asynchronous unmap path.
+         */
+        rc = rc ? rc : xenbus_write_key(tx, &d->xb, "feature-persistent", "1");
         int end = xs_transaction_end(tx, rc == 0);
         if (rc < 0)
             return rc;
@@ -190,15 +197,24 @@ struct hearth_blkdev *hearth_blk_open(const char *name, int *err)
     if ((rc = xs_connect(XS_WAIT_NS)) < 0)
         goto out;
     memset(d, 0, sizeof(*d));
-    /* name is an index into the vbd list ("0" = first), so callers need not know device numbers. */
-    int n = xenbus_list("vbd", ids, sizeof(ids));
-    unsigned want = (unsigned)strtoul(name, NULL, 10);
+    /*
+     * name is an index into the vbd list ("0" = first), so callers need not know device numbers.
+     * dom0 attaches disks a moment after it introduced us to xenstore: give them time to appear.
+     */
     const char *id = NULL;
-    for (const char *p = ids; n > 0 && p < ids + n; p += strlen(p) + 1)
-        if (want-- == 0) {
-            id = p;
+    uint64_t deadline = hearth_plat_monotonic_ns() + DEVICE_WAIT_NS;
+    for (;;) {
+        int n = xenbus_list("vbd", ids, sizeof(ids));
+        unsigned want = (unsigned)strtoul(name, NULL, 10);
+        for (const char *p = ids; n > 0 && p < ids + n; p += strlen(p) + 1)
+            if (want-- == 0) {
+                id = p;
+                break;
+            }
+        if (id || (n < 0 && n != -HEARTH_ENOENT) || hearth_plat_monotonic_ns() >= deadline)
             break;
-        }
+        hearth_plat_yield(hearth_plat_monotonic_ns() + 200000000ull);
+    }
     if (!id) {
         rc = -HEARTH_ENOENT;
         goto out;
@@ -254,8 +270,16 @@ static int submit(struct hearth_blkdev *d, blkif_request_t *req)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (__atomic_load_n(&d->ring->rsp_prod, __ATOMIC_ACQUIRE) != d->rsp_cons)
             continue;
-        if (hearth_plat_monotonic_ns() >= deadline)
+        if (hearth_plat_monotonic_ns() >= deadline) {
+            /* A backend that never answers: say what the ring and the event channel looked like. */
+            char ev[128], line[256];
+            evtchn_describe(d->port, ev, sizeof(ev));
+            int n = snprintf(
+                line, sizeof(line), "blkfront: no response: req_prod %u rsp_prod %u rsp_cons %u; %s\n",
+                (unsigned)d->ring->req_prod, (unsigned)d->ring->rsp_prod, (unsigned)d->rsp_cons, ev);
+            hearth_plat_console_write(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
             return -HEARTH_ETIMEDOUT;
+        }
         hearth_plat_yield(deadline);
     }
 }

@@ -5,6 +5,7 @@
 #include "hypercall.h"
 
 #include <hearth/err.h>
+#include <stdio.h>
 #include <string.h>
 
 #define WORD_BITS 64u /* xen_ulong_t is 64-bit on both ARM arches */
@@ -185,4 +186,18 @@ int evtchn_shared_wallclock(uint64_t *sec, uint32_t *nsec)
     *sec = full;
     *nsec = ns;
     return 0;
+}
+
+void evtchn_describe(evtchn_port_t port, char *buf, size_t cap)
+{
+    struct shared_info *sh = ev.shared;
+    if (!sh || port >= MAX_PORTS) {
+        snprintf(buf, cap, "port %u: no event channels", (unsigned)port);
+        return;
+    }
+    unsigned w = port / WORD_BITS, b = port % WORD_BITS;
+    snprintf(buf, cap, "port %u: pending %u, masked %u, upcall pending %u, handled %u this second",
+             (unsigned)port, (unsigned)((sh->evtchn_pending[w] >> b) & 1),
+             (unsigned)((sh->evtchn_mask[w] >> b) & 1), (unsigned)sh->vcpu_info[0].evtchn_upcall_pending,
+             (unsigned)ev.ports[port].count_this_second);
 }

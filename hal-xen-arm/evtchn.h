@@ -3,6 +3,7 @@
 #ifndef HAL_XEN_ARM_EVTCHN_H
 #define HAL_XEN_ARM_EVTCHN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef uint32_t evtchn_port_t;
@@ -40,6 +41,9 @@ int evtchn_notify(evtchn_port_t port);
  * now_ns drives the storm limiter: a storming port is masked for 10 ms, then unmasked again.
  */
 unsigned evtchn_dispatch(uint64_t now_ns);
+
+/* Describes port's pending and mask bits for diagnostics (a stalled backend, a lost wake-up). */
+void evtchn_describe(evtchn_port_t port, char *buf, size_t cap);
 
 /* Xen's wall-clock base in shared_info (seconds, nanoseconds); -HEARTH_ENODATA if never set. */
 int evtchn_shared_wallclock(uint64_t *sec, uint32_t *nsec);

@@ -23,6 +23,7 @@
 #define XS_WAIT_NS (120 * 1000000000ull) /* dom0 boots in seconds, slower on a loaded CI machine */
 #define CONNECT_WAIT_NS (30 * 1000000000ull)
 #define RESCAN_NS 500000000ull
+#define DEVICE_WAIT_NS (30 * 1000000000ull)
 
 struct buffer {
     void *page;
@@ -32,7 +33,7 @@ struct buffer {
 
 struct hearth_netdev {
     struct xenbus_device xb;
-    char watch_token[32];
+    char watch_token[48];
     int acquired, connected, broken;
     uint8_t mac[HEARTH_NET_MAC_LEN];
     volatile netif_tx_sring_t *tx_ring;
@@ -198,7 +199,7 @@ static int attach(struct hearth_netdev *d, const char *wanted_id)
         int state = xenbus_backend_state(&d->xb);
         if (state != XenbusStateInitWait && state != XenbusStateInitialised && state != XenbusStateConnected)
             continue;
-        snprintf(d->watch_token, sizeof(d->watch_token), "hearth-vif-%s", id);
+        snprintf(d->watch_token, sizeof(d->watch_token), "hearth-vif-%.24s", id);
         char path[XENBUS_PATH_MAX + 8];
         snprintf(path, sizeof(path), "%s/state", d->xb.backend);
         xs_watch(path, d->watch_token);
@@ -249,7 +250,11 @@ struct hearth_netdev *hearth_net_open(const char *name, int *err)
     if ((rc = xs_connect(XS_WAIT_NS)) < 0)
         goto out;
     memset(d, 0, sizeof(*d));
-    if ((rc = attach(d, name)) < 0)
+    /* dom0 attaches the vif a moment after it introduced us to xenstore: give it time to appear. */
+    uint64_t deadline = hearth_plat_monotonic_ns() + DEVICE_WAIT_NS;
+    while ((rc = attach(d, name)) == -HEARTH_ENOENT && hearth_plat_monotonic_ns() < deadline)
+        hearth_plat_yield(hearth_plat_monotonic_ns() + RESCAN_NS);
+    if (rc < 0)
         goto out;
     d->acquired = 1;
 out:

@@ -113,6 +113,10 @@ def make_dtb(board, cmdline, workdir, dom0=None):
         # boot time spent scanning an empty bus.
         for node in re.findall(r"^\t(pcie@[0-9a-f]+) \{", dts, re.M):
             dts += f"\n&{{/{node}}} {{\n    status = \"disabled\";\n}};\n"
+        # QEMU's virtio-mmio transports drive a level interrupt line, but its DTB calls them edge-
+        # triggered; through Xen's forwarding to dom0 an edge can then be lost and a virtio request
+        # never completes (seen as blkback I/O stuck in flight). Describe them as level-high.
+        dts = re.sub(r"(virtio_mmio@[0-9a-f]+ \{[^}]*?interrupts = <0x00 0x[0-9a-f]+ )0x01>", r"\g<1>0x04>", dts)
         enhanced = 'xen,enhanced = "enabled";'
         ksize = os.path.getsize(dom0.kernel)
         rsize = os.path.getsize(dom0.ramdisk)

@@ -2,16 +2,19 @@
 /* The hub's entry point: banner, boot self-checks, then the event loop (services join in later issues). */
 #include "cmdline.h"
 #include "echo.h"
-#include "web.h"
 #include "log.h"
 #include "loop.h"
 #include "netstack.h"
 #include "selftest.h"
+#include "tls.h"
+#include "tls_echo.h"
+#include "web.h"
 
 #include <hearth/err.h>
 #include <hearth/plat.h>
 #include <hearth_config.h>
 #include <inttypes.h>
+#include <string.h>
 
 #define TICK_PERIOD_NS 1000000000ull
 #define HEARTBEAT_PERIOD_NS (60 * 1000000000ull)
@@ -76,12 +79,37 @@ static void maybe_fault(const char *cmdline)
     }
 }
 
+/*
+ * TLS: entropy and the device identity. It fails closed (and says why) without a random source, and the
+ * hub runs on without TLS services. A static ip= goes into a first certificate's subjectAltName.
+ */
+static int start_tls(struct loop *loop, const char *cmdline, int net_up)
+{
+    char ip[32];
+    const char *ipv4 = NULL;
+    uint64_t tlsecho = 0;
+    if (cmdline_get(cmdline, "ip", ip, sizeof(ip)) > 0 && strcmp(ip, "dhcp") != 0) {
+        char *slash = strchr(ip, '/');
+        if (slash)
+            *slash = '\0';
+        ipv4 = ip;
+    }
+    int rc = tls_start(loop, cmdline, ipv4, netstack_wall_ns);
+    /* A placeholder service for testing the TLS layer until the HTTPS server takes tls_listen. */
+    if (rc == 0 && net_up && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
+        tls_echo_start(TLS_ECHO_PORT);
+    return rc;
+}
+
 /* The network is optional: without a device (no vif, no TAP) the hub runs on and logs why. */
 static void start_network(struct loop *loop, const char *cmdline)
 {
     uint64_t echo = 0;
-    if (netstack_start(loop, cmdline) < 0)
+    if (netstack_start(loop, cmdline) < 0) {
+        start_tls(loop, cmdline, 0);
         return;
+    }
+    start_tls(loop, cmdline, 1);
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
         echo_start(ECHO_PORT);
     web_start(loop, NULL); /* TLS joins here: until then only the port-80 redirect listens */

@@ -95,6 +95,15 @@ def network_tests():
         record(False, "system hosted-net", f"exit {rc}")
 
 
+def tls_tests():
+    """TLS on the hosted build (TAP in a private netns, disk file): openssl s_client 1.3/1.2, identity."""
+    rc, out = run([sys.executable, "tests/system/test_tls_hosted.py", "--preset", "hosted-asan"])
+    for verdict, name in re.findall(r"^(PASS|FAIL) (.*)$", out, re.M):
+        record(verdict == "PASS", f"system hosted-tls: {name}")
+    if rc != 0 and "FAIL" not in out:
+        record(False, "system hosted-tls", f"exit {rc}")
+
+
 def main():
     start = time.monotonic()
     unit_tests()
@@ -103,6 +112,7 @@ def main():
     board_builds()
     system_tests()
     network_tests()
+    tls_tests()
     print(f"hearth test: finished in {time.monotonic() - start:.0f} s; console logs in build/test-artifacts/")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# Durable appends/s: the store on the hosted board (a file, fdatasync) against SQLite in WAL mode with
+# synchronous=FULL, same record, same batch sizes, same disk. Needs sqlite3 and libsqlite3-dev.
+#
+# usage: bench/store_bench.sh [records] [batch...]     (default: 4000 records, batches 1 16 64)
+# The files live in $HEARTH_BENCH_DIR (default build/bench): put it on the disk you care about, not tmpfs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+dir=${HEARTH_BENCH_DIR:-$root/build/bench}
+records=${1:-4000}
+shift || true
+batches=("$@")
+[[ ${#batches[@]} -gt 0 ]] || batches=(1 16 64)
+
+mkdir -p "$dir"
+${CC:-cc} -O2 -Wall -Wextra -Werror -I"$root/include" -I"$root/services" -o "$dir/store_bench" \
+  "$here/store_bench.c" "$root"/services/store*.c "$root/services/crc32c.c" "$root/services/timer.c" \
+  "$root/services/strerror.c" "$root/hal-hosted/blk_file.c" -lsqlite3
+echo "store_bench: $records records of 64 bytes per run, files in $dir ($(stat -f -c %T "$dir"))"
+"$dir/store_bench" "$dir" "$records" "${batches[@]}"

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""System test: TLS on the hosted build, driven by openssl s_client and Python's ssl module.
+
+Runs in a private network namespace with a TAP device, like test_net_hosted.py (whose plumbing it
+reuses), with a disk file for the key slots. Boots Hearth with the temporary TLS echo (tlsecho=1, port
+7443) and checks: TLS 1.3 and 1.2 handshakes verify against the printed device certificate for
+hearth.local; the console fingerprint matches `openssl x509 -fingerprint -sha256`; echo round trips;
+ticket resumption; a reboot with the same disk keeps the identity; a corrupted stored key (both copies)
+makes the next boot warn and create a new identity. Needs root. Prints `PASS`/`FAIL` per check and a
+closing `N passed, M failed`."""
+import argparse
+import os
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_net_hosted as net  # noqa: E402  (namespace, TAP and console plumbing)
+
+TOP = net.TOP
+HUB_IP, HOST_IP, PREFIX = net.HUB_IP, net.HOST_IP, net.PREFIX
+PORT = 7443
+UP_TIMEOUT = 30
+DISK_BYTES = 1024 * 1024
+KEY_SLOT, COPY_BYTES = 1, 16 * 1024  # tls/tls_keyslot.h: slot 1 is the key, copies A and B of 16 KiB
+
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
+    return bool(ok)
+
+
+def boot(binary, disk, artifacts, name):
+    args = [f"ip={HUB_IP}/{PREFIX}", f"gw={HOST_IP}", f"net={net.TAP}", f"blkdev={disk}", "tlsecho=1",
+            "tls.printcert=1"]
+    return net.Hearth(binary, args, os.path.join(artifacts, f"hosted-tls-{name}.console.log"))
+
+
+def wait_ready(hub):
+    """Waits for the fingerprint and the echo listener; returns (fingerprint, PEM) or (None, reason)."""
+    m = hub.wait_for(r"tls: device certificate SHA-256 fingerprint (\S+)", UP_TIMEOUT)
+    if not m or not hub.wait_for(r"tls: echo listening on tcp/7443", UP_TIMEOUT):
+        return None, "no fingerprint/echo marker:" + hub.tail()
+    if not hub.wait_for(r"-----END CERTIFICATE-----", 5):
+        return None, "no PEM on the console:" + hub.tail()
+    with hub.cond:
+        text = "\n".join(hub.lines)
+    pem = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
+    return m.group(1), pem.group(0) if pem else None
+
+
+def openssl_fingerprint(pem_path):
+    p = net.sh("openssl", "x509", "-in", pem_path, "-noout", "-fingerprint", "-sha256")
+    m = re.search(r"Fingerprint=(\S+)", p.stdout)
+    return m.group(1) if m else p.stdout.strip()
+
+
+def s_client(version, ca, extra=(), data=b"hello over tls\n"):
+    cmd = ["openssl", "s_client", "-connect", f"{HUB_IP}:{PORT}", version, "-CAfile", ca,
+           "-verify_return_error", "-verify_hostname", "hearth.local", "-servername", "hearth.local",
+           *extra]
+    try:
+        p = subprocess.run(cmd, input=data, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
+    except subprocess.TimeoutExpired:
+        return False, "s_client timed out", ""
+    out = p.stdout.decode("utf-8", "replace")
+    return p.returncode == 0, out, out
+
+
+def python_echo(ca, version, size, chunk=16384):
+    """Echo through TLS in chunks: send one, read it back, repeat. (An SSL socket must not be read and
+    written from two threads at once, so unlike the plain TCP test there is no sender thread.)"""
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ctx.maximum_version = version
+    data = os.urandom(size)
+    got = bytearray()
+    with socket.create_connection((HUB_IP, PORT), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="hearth.local") as s:
+            for off in range(0, size, chunk):
+                s.sendall(data[off:off + chunk])
+                want = min(size, off + chunk)
+                while len(got) < want:
+                    more = s.recv(65536)
+                    if not more:
+                        break
+                    got += more
+                if len(got) < want:
+                    break
+            cipher = s.cipher()
+    return bytes(got) == data, f"{len(got)}/{size} bytes, {cipher[1]} {cipher[0]}"
+
+
+def resumption(ca, version):
+    """Connects twice with one session: the second handshake must resume from the ticket."""
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ctx.maximum_version = version
+    session, reused = None, []
+    for _ in range(2):
+        with socket.create_connection((HUB_IP, PORT), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname="hearth.local", session=session) as s:
+                s.sendall(b"ticket?")
+                s.recv(16)  # an echo round trip also delivers TLS 1.3's NewSessionTicket
+                reused.append(s.session_reused)
+                session = s.session
+    return reused == [False, True], f"reused {reused}"
+
+
+def first_boot_checks(hub, fp, pem, ca):
+    made = hub.wait_for(r"tls: creating the device identity", 1) is not None
+    check("boot 1: first boot creates the identity", made, "" if made else hub.tail())
+    check("boot 1: console fingerprint matches openssl x509 -fingerprint -sha256",
+          fp == openssl_fingerprint(ca), f"{fp} vs {openssl_fingerprint(ca)}")
+    text = net.sh("openssl", "x509", "-in", ca, "-noout", "-ext", "subjectAltName", "-subject",
+                  "-dates").stdout
+    check("certificate: CN and SAN name hearth.local and the static address",
+          "DNS:hearth.local" in text and f"IP Address:{HUB_IP}" in text and "CN = hearth.local" in text,
+          "" if "DNS:hearth.local" in text else " ".join(text.split()))
+    for version, proto in (("-tls1_3", "TLSv1.3"), ("-tls1_2", "TLSv1.2")):
+        ok, out, _ = s_client(version, ca)
+        proto_ok = re.search(rf"Protocol\s*:\s*{re.escape(proto)}|New, {re.escape(proto)}", out)
+        verified = "Verify return code: 0 (ok)" in out
+        cipher = re.search(r"Cipher is (\S+)", out)
+        check(f"openssl s_client {version} completes and verifies for hearth.local",
+              ok and proto_ok and verified, (cipher.group(1) if cipher else "") if ok and proto_ok and verified
+              else out[-1500:])
+        served = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", out, re.S)
+        check(f"s_client {version}: the served certificate is the printed one",
+              served and served.group(0).strip() == pem.strip(), "" if served else "no certificate in output")
+    # TLS 1.2 must not offer anything but ECDHE-ECDSA with AEAD.
+    for weak in ("AES128-SHA", "ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES128-SHA256"):
+        ok, out, _ = s_client("-tls1_2", ca, ("-cipher", weak))
+        check(f"TLS 1.2 refuses weak suite {weak}", not ok or "Cipher is (NONE)" in out, "")
+    for version, name in ((ssl.TLSVersion.TLSv1_3, "1.3"), (ssl.TLSVersion.TLSv1_2, "1.2")):
+        for size in (1, 20000, 300000):
+            try:
+                ok, detail = python_echo(ca, version, size)
+            except (OSError, ssl.SSLError) as e:
+                ok, detail = False, repr(e)
+            check(f"TLS {name} echo round trip, {size} bytes", ok, detail)
+    for version, name in ((ssl.TLSVersion.TLSv1_3, "1.3"), (ssl.TLSVersion.TLSv1_2, "1.2")):
+        try:
+            reused, detail = resumption(ca, version)
+        except (OSError, ssl.SSLError) as e:
+            reused, detail = False, repr(e)
+        check(f"TLS {name} session ticket resumption", reused, detail)
+    check_budget(ca)
+    clean = hub.proc.poll() is None and not any("Sanitizer" in x or "runtime error" in x for x in hub.lines)
+    check("boot 1: hearth still running, no sanitizer report", clean, "" if clean else hub.tail(40))
+
+
+def check_budget(ca):
+    """Fills the 8 TLS slots with idle TCP connections: the 9th is refused, and a slot frees again."""
+    idle = []
+    try:
+        for _ in range(8):
+            idle.append(socket.create_connection((HUB_IP, PORT), timeout=5))
+        refused = False
+        try:
+            ok, _ = python_echo(ca, ssl.TLSVersion.TLSv1_3, 10)
+            refused = not ok
+        except (OSError, ssl.SSLError):
+            refused = True
+        check("a 9th concurrent TLS connection is refused", refused)
+    finally:
+        for s in idle:
+            s.close()
+    ok = False
+    for _ in range(20):  # the slots free as the resets/FINs arrive
+        try:
+            ok, _ = python_echo(ca, ssl.TLSVersion.TLSv1_3, 10)
+            break
+        except (OSError, ssl.SSLError):
+            time.sleep(0.25)
+    check("after the idle connections close, TLS serves again", ok)
+
+
+def corrupt_key(disk):
+    with open(disk, "r+b") as f:
+        for copy in (0, 1):
+            f.seek((2 * KEY_SLOT + copy) * COPY_BYTES + 40)
+            f.write(b"\xde\xad\xbe\xef" * 8)
+
+
+def run(binary, artifacts, tmp):
+    disk = os.path.join(tmp, "disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(DISK_BYTES)
+    ca = os.path.join(tmp, "device.pem")
+
+    hub = boot(binary, disk, artifacts, "boot1")
+    try:
+        fp1, pem = wait_ready(hub)
+        if not check("boot 1: fingerprint line, certificate PEM and TLS echo", fp1 and pem, "" if pem else str(fp1)):
+            return
+        open(ca, "w").write(pem)
+        first_boot_checks(hub, fp1, pem, ca)
+    finally:
+        hub.stop()
+
+    hub = boot(binary, disk, artifacts, "boot2")
+    try:
+        fp2, pem2 = wait_ready(hub)
+        check("reboot with the same disk keeps the fingerprint", fp2 == fp1, "" if fp2 == fp1 else f"{fp2} vs {fp1}")
+        loaded = fp2 and hub.wait_for(r"tls: creating the device identity|WARNING", 0.5) is None
+        check("reboot loads the identity instead of creating one", loaded, "" if loaded else hub.tail())
+        reseeded = hub.wait_for(r"tls: entropy: seeded from .*stored seed \(replaced\)", 1) is not None
+        check("reboot mixed in and replaced the stored entropy seed", reseeded, "" if reseeded else hub.tail())
+        ok, out, _ = s_client("-tls1_3", ca)
+        ok = ok and "Verify return code: 0 (ok)" in out
+        check("reboot: s_client -tls1_3 verifies with the first boot's certificate", ok, "" if ok else out[-800:])
+    finally:
+        hub.stop()
+
+    corrupt_key(disk)
+    hub = boot(binary, disk, artifacts, "boot3")
+    try:
+        fp3, pem3 = wait_ready(hub)
+        warned = hub.wait_for(r"tls: WARNING: stored device key is corrupt; generating a new identity", 1)
+        check("corrupted stored key: the next boot prints the WARNING", warned, "" if warned else hub.tail())
+        check("corrupted stored key: a new fingerprint", fp3 and fp3 != fp1, f"{fp3}")
+        if pem3:
+            ca3 = os.path.join(tmp, "device3.pem")
+            open(ca3, "w").write(pem3)
+            check("new identity: console fingerprint matches openssl", fp3 == openssl_fingerprint(ca3))
+            ok, out, _ = s_client("-tls1_2", ca3)
+            ok = ok and "Verify return code: 0 (ok)" in out
+            check("new identity: s_client -tls1_2 verifies", ok, "" if ok else out[-800:])
+            ok, out, _ = s_client("-tls1_3", ca)
+            check("new identity: the old certificate no longer verifies", not ok, "")
+    finally:
+        hub.stop()
+
+    hub = boot(binary, disk, artifacts, "boot4")
+    try:
+        fp4, _ = wait_ready(hub)
+        check("the repaired identity is stable on the next boot", fp4 == fp3, "" if fp4 == fp3 else f"{fp4} vs {fp3}")
+    finally:
+        hub.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--preset", default="hosted-asan", help="build/<preset>/hearth to test")
+    args = ap.parse_args()
+    binary = os.path.join(TOP, "build", args.preset, "hearth")
+    artifacts = os.path.join(TOP, "build", "test-artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+    missing = [t for t in ("ip", "openssl") if not shutil.which(t)]
+    ready = (check("hosted binary is built", os.access(binary, os.X_OK), binary) and
+             check("root, /dev/net/tun and tools", os.geteuid() == 0 and os.path.exists("/dev/net/tun")
+                   and not missing, f"missing {missing}" if missing else
+                   ("" if os.geteuid() == 0 else "needs root for the network namespace")))
+    if ready:
+        tmp = tempfile.mkdtemp(prefix="hearth-tls-")
+        home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        try:
+            net.make_netns()
+            net.set_netns(f"/run/netns/{net.NETNS}")
+            run(binary, artifacts, tmp)
+        except Exception as e:  # noqa: BLE001 - any setup failure is a test failure, then clean up
+            check("network namespace, TAP and TLS scenario", False, repr(e))
+        finally:
+            net.set_netns(f"/proc/self/fd/{home}")
+            os.close(home)
+            net.delete_netns()
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
