@@ -256,7 +256,7 @@ int http_chunked_decode(struct http_chunked *c, const uint8_t *in, size_t in_len
             if (n > out_cap - o)
                 n = out_cap - o;
             if (n == 0)
-                break; /* output full: the caller drains and calls again */
+                break;                   /* output full: the caller drains and calls again */
             memmove(out + o, in + i, n); /* callers may decode in place */
             o += n;
             i += n;

@@ -83,36 +83,36 @@ static void maybe_fault(const char *cmdline)
  * TLS: entropy and the device identity. It fails closed (and says why) without a random source, and the
  * hub runs on without TLS services. A static ip= goes into a first certificate's subjectAltName.
  */
-static int start_tls(struct loop *loop, const char *cmdline, int net_up)
+static int start_tls(struct loop *loop, const char *cmdline)
 {
     char ip[32];
     const char *ipv4 = NULL;
-    uint64_t tlsecho = 0;
     if (cmdline_get(cmdline, "ip", ip, sizeof(ip)) > 0 && strcmp(ip, "dhcp") != 0) {
         char *slash = strchr(ip, '/');
         if (slash)
             *slash = '\0';
         ipv4 = ip;
     }
-    int rc = tls_start(loop, cmdline, ipv4, netstack_wall_ns);
-    /* A placeholder service for testing the TLS layer until the HTTPS server takes tls_listen. */
-    if (rc == 0 && net_up && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
-        tls_echo_start(TLS_ECHO_PORT);
-    return rc;
+    return tls_start(loop, cmdline, ipv4, netstack_wall_ns);
 }
 
-/* The network is optional: without a device (no vif, no TAP) the hub runs on and logs why. */
-static void start_network(struct loop *loop, const char *cmdline)
+/*
+ * Services in dependency order. TLS comes first: its disk work (seed, identity) blocks the loop, and
+ * done before the network starts it cannot eat into DHCP's wait. Without a network device the hub runs
+ * on and says why.
+ */
+static void start_services(struct loop *loop, const char *cmdline)
 {
-    uint64_t echo = 0;
-    if (netstack_start(loop, cmdline) < 0) {
-        start_tls(loop, cmdline, 0);
+    uint64_t echo = 0, tlsecho = 0;
+    int tls_ok = start_tls(loop, cmdline) == 0;
+    if (netstack_start(loop, cmdline) < 0)
         return;
-    }
-    start_tls(loop, cmdline, 1);
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
         echo_start(ECHO_PORT);
-    web_start(loop, NULL); /* TLS joins here: until then only the port-80 redirect listens */
+    /* A TLS echo for testing the TLS layer on its own (tests/system/test_tls_hosted.py). */
+    if (tls_ok && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
+        tls_echo_start(TLS_ECHO_PORT);
+    web_start(loop, tls_ok ? tls_listen : NULL);
 }
 
 int hearth_main(const struct hearth_start_info *info)
@@ -131,7 +131,7 @@ int hearth_main(const struct hearth_start_info *info)
     if (rc < 0 && rc != -HEARTH_ENOENT)
         log_line("cmdline: ignoring bad ticks= value (%s)", hearth_strerror(rc));
 
-    start_network(&hub.loop, info->cmdline);
+    start_services(&hub.loop, info->cmdline);
 
     hub.start_ns = hearth_plat_monotonic_ns();
     if (hub.ticks_wanted)
@@ -140,7 +140,7 @@ int hearth_main(const struct hearth_start_info *info)
     else
         timer_arm(&hub.loop.timers, &hub.heartbeat_timer, hub.start_ns + HEARTBEAT_PERIOD_NS,
                   HEARTBEAT_PERIOD_NS, on_heartbeat, &hub);
-    log_line("ready: %s", hub.ticks_wanted ? "running the timer self-check" : "idle, nothing to serve yet");
+    log_line("ready: %s", hub.ticks_wanted ? "running the timer self-check" : "hub running");
 
     rc = loop_run(&hub.loop);
     log_line("shutdown: %s (status %d)", rc == 0 ? "clean power-off" : "crash", rc);

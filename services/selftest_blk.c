@@ -3,6 +3,7 @@
 #include "selftest.h"
 
 #include "cmdline.h"
+#include "disk.h"
 #include "log.h"
 
 #include <hearth/blk.h>
@@ -32,14 +33,12 @@ static void fill_block(uint8_t *block, uint32_t size, uint64_t seed, uint64_t lb
 
 int selftest_blk(const char *cmdline)
 {
-    char mode[16], device[128] = "0";
+    char mode[16];
     uint64_t seed = 1, count = 64;
     if (cmdline_get(cmdline, "blktest", mode, sizeof(mode)) < 0)
         return 0;
     cmdline_get_u64(cmdline, "blkseed", &seed);
     cmdline_get_u64(cmdline, "blkcount", &count);
-    if (cmdline_get(cmdline, "blkdev", device, sizeof(device)) < 0)
-        strcpy(device, "0");
     int write = strcmp(mode, "write") == 0;
     if (!write && strcmp(mode, "verify") != 0) {
         log_line("blktest: unknown mode \"%s\" (write or verify)", mode);
@@ -47,14 +46,14 @@ int selftest_blk(const char *cmdline)
     }
 
     int rc;
-    struct hearth_blkdev *dev = hearth_blk_open(device, &rc);
+    struct hearth_blkdev *dev = disk_get(cmdline, &rc);
     if (!dev) {
         log_line("blktest: no block device (%s)", hearth_strerror(rc));
         return rc;
     }
     struct hearth_blk_info info;
     hearth_blk_info(dev, &info);
-    log_line("blk: device %s: %" PRIu64 " blocks of %" PRIu32 " bytes%s", device, info.block_count,
+    log_line("blk: device %s: %" PRIu64 " blocks of %" PRIu32 " bytes%s", disk_name(), info.block_count,
              info.block_size, info.read_only ? " (read-only)" : "");
     if (count > info.block_count)
         count = info.block_count;

@@ -9,6 +9,7 @@
 #include "tls_priv.h"
 #include "tls_time.h"
 
+#include "disk.h"
 #include "log.h"
 
 #include <hearth/blk.h>
@@ -53,17 +54,14 @@ const mbedtls_ssl_config *tls_server_config(void)
 /* Opens the key-slot area on blkdev= (default "0"). NULL when there is no usable device, which is logged. */
 static struct tls_keyslot *open_slots(const char *cmdline)
 {
-    char name[128] = "0";
     int rc;
-    if (cmdline_get(cmdline, "blkdev", name, sizeof(name)) < 0)
-        strcpy(name, "0");
-    tls.dev = hearth_blk_open(name, &rc);
+    tls.dev = disk_get(cmdline, &rc);
     if (!tls.dev) {
-        log_line("tls: no key storage (block device %s: %s)", name, hearth_strerror(rc));
+        log_line("tls: no key storage (block device %s: %s)", disk_name(), hearth_strerror(rc));
         return NULL;
     }
     if ((rc = tls_keyslot_open(&tls.slots, tls.dev)) < 0) {
-        log_line("tls: no key storage (block device %s unusable: %s)", name, hearth_strerror(rc));
+        log_line("tls: no key storage (block device %s unusable: %s)", disk_name(), hearth_strerror(rc));
         return NULL;
     }
     return &tls.slots;
