@@ -4,7 +4,7 @@
 #define SERVICES_SELFTEST_H
 
 /*
- * blktest=write|verify [blkseed=N] [blkcount=N] [blkdev=NAME]: writes a seeded pattern to the first
+ * blktest=write|verify [blkseed=N] [blkcount=N] [blkdev=NAME]: writes a seeded pattern to the last
  * blocks of block device NAME (default "0": the first Xen vbd; a file path when hosted) and flushes, or reads
  * them back and compares. Logs "blktest: ..." lines. Returns 0 (also when not requested) or a negative
  * HEARTH_E* code.

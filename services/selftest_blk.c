@@ -57,13 +57,15 @@ int selftest_blk(const char *cmdline)
              info.block_size, info.read_only ? " (read-only)" : "");
     if (count > info.block_count)
         count = info.block_count;
+    /* The end of the device: the front holds the key slots and the store. */
+    uint64_t base = info.block_count - count;
 
     uint8_t *want = malloc(info.block_size), *got = malloc(info.block_size);
     if (!want || !got) {
         rc = -HEARTH_ENOMEM;
         goto out;
     }
-    for (uint64_t lba = 0; lba < count; lba++) {
+    for (uint64_t lba = base; lba < base + count; lba++) {
         fill_block(want, info.block_size, seed, lba);
         if (write) {
             rc = hearth_blk_write(dev, lba, want, 1);

@@ -9,7 +9,9 @@ import argparse
 import os
 import random
 import re
+import select
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,18 +41,28 @@ def free_port(kind=socket.SOCK_STREAM):
 
 
 def tcp_echo(port, size, timeout=20):
-    """Sends size random bytes to the echo service and returns how many came back identical."""
+    """Sends size random bytes to the echo service while reading the echo back (full duplex, so neither
+    side's buffers can deadlock the exchange); returns how many came back identical."""
     data = random.randbytes(size)
-    got = b""
+    got = bytearray()
+    sent = 0
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
-        while len(got) < size:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-    return size if got == data else 0
+        s.setblocking(False)
+        deadline = time.monotonic() + timeout
+        while len(got) < size and time.monotonic() < deadline:
+            want_write = [s] if sent < size else []
+            readable, writable, _ = select.select([s], want_write, [], 1.0)
+            if writable:
+                sent += s.send(data[sent:sent + 16384])
+                if sent == size:
+                    s.shutdown(socket.SHUT_WR)
+            if readable:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+                deadline = time.monotonic() + timeout  # progress: the timeout is for silence
+    return size if bytes(got) == data else 0
 
 
 def udp_echo(port, tries=5):
@@ -81,16 +93,58 @@ def wait_echo(port, deadline):
     return False, last
 
 
+def console_pem(console):
+    """The device certificate that tls.printcert=1 put on the console, without Xen's line prefix."""
+    text = "\n".join(re.sub(r"^\(XEN\) DOM1: ", "", line) for _, line in console.lines)
+    m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
+    return m.group(0) if m else None
+
+
+def curl_health(port, ca, tls_flags):
+    """GET /api/health over HTTPS, verifying the device certificate for hearth.local."""
+    cmd = ["curl", "-s", "--max-time", "30", "--cacert", ca, "--resolve", f"hearth.local:{port}:127.0.0.1",
+           *tls_flags, "-w", "\n%{http_code} %{ssl_verify_result}", f"https://hearth.local:{port}/api/health"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout.strip()
+
+
+def https_checks(board, checks, console, https_port, http_port, tmp):
+    pem = console_pem(console)
+    if not checks.ok("device certificate printed on the console", pem is not None):
+        return
+    ca = os.path.join(tmp, "device.pem")
+    with open(ca, "w") as f:
+        f.write(pem)
+    for name, flags in (("TLS 1.3", ["--tlsv1.3"]), ("TLS 1.2", ["--tlsv1.2", "--tls-max", "1.2"])):
+        rc, out = curl_health(https_port, ca, flags)
+        checks.ok(f"curl --cacert <device cert> GET /api/health over {name}",
+                  rc == 0 and '"status":"ok"' in out and out.endswith("200 0"), f"rc {rc}: {out[-120:]}")
+    r = subprocess.run(["openssl", "s_client", "-tls1_3", "-connect", f"127.0.0.1:{https_port}",
+                        "-servername", "hearth.local", "-verify_hostname", "hearth.local", "-CAfile", ca,
+                        "-verify_return_error"], input="", capture_output=True, text=True, timeout=60)
+    checks.ok("openssl s_client -tls1_3 completes and verifies", r.returncode == 0 and
+              "Verify return code: 0 (ok)" in r.stdout, r.stdout[-200:].replace("\n", " "))
+    r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--max-time", "30",
+                        f"http://127.0.0.1:{http_port}/api/health"], capture_output=True, text=True, timeout=60)
+    checks.ok("HTTP on port 80 only redirects to HTTPS", r.stdout.startswith("301 https://"), r.stdout)
+
+
 def artifact(board, name):
     folder = os.path.join(hearth_qemu.TOP, "build", "test-artifacts")
     os.makedirs(folder, exist_ok=True)
     return os.path.join(folder, f"{board}-{name}.console.log")
 
 
-def first_boot(board, checks, disk, seed, tcp_port, udp_port):
-    console = hearth_qemu.Console(board, f"echo=1 blktest=write blkseed={seed} blkcount=256",
-                                  artifact(board.name, "pv-boot1"), dom0=True, disk=disk,
-                                  hostfwd=[("tcp", tcp_port, 7), ("udp", udp_port, 7)])
+def forwards(ports):
+    return [("tcp", ports["tcp"], 7), ("udp", ports["udp"], 7), ("tcp", ports["https"], 443),
+            ("tcp", ports["http"], 80)]
+
+
+def first_boot(board, checks, disk, seed, ports, tmp):
+    console = hearth_qemu.Console(board, f"echo=1 tls.printcert=1 blktest=write blkseed={seed} blkcount=256",
+                                  artifact(board.name, "pv-boot1"), dom0=True, disk=disk, hostfwd=forwards(ports))
+    tcp_port, udp_port = ports["tcp"], ports["udp"]
+    fingerprint = None
     try:
         _, t_ready, _ = console.wait_dom0_ready(DOM0_TIMEOUT)
         print(f"INFO {board.name}: QEMU start to dom0 ready: {t_ready:.1f} s", flush=True)
@@ -100,6 +154,12 @@ def first_boot(board, checks, disk, seed, tcp_port, udp_port):
         print(f"INFO {board.name}: QEMU start to network up: {t_net:.1f} s ({m.group(1)} via {m.group(2)})",
               flush=True)
         checks.ok("network up through netfront and dom0's bridge", True, m.group(0))
+        checks.ok("DHCP lease from QEMU's user network through dom0's bridge", m.group(2) == "dhcp", m.group(0))
+        fp = re.search(r"fingerprint ([0-9A-F:]{95})", "".join(re.sub(r"^\(XEN\) DOM1: ", "", line)
+                                                             for _, line in console.lines))
+        fingerprint = fp.group(1) if fp else None
+        console.wait_for(r"web: HTTPS on port 443", 30)
+        https_checks(board, checks, console, ports["https"], ports["http"], tmp)
         up, err = wait_echo(tcp_port, time.monotonic() + 60)
         checks.ok("TCP echo from the host reaches the domU", up, str(err) if err else "")
         for size in (1, 4096, 200000):
@@ -129,18 +189,24 @@ def first_boot(board, checks, disk, seed, tcp_port, udp_port):
         checks.ok("first boot completes", False, str(e))
     finally:
         console.stop()  # a hard stop, like pulling the plug
+    return fingerprint
 
 
-def second_boot(board, checks, disk, seed, tcp_port, udp_port):
+def second_boot(board, checks, disk, seed, ports, fingerprint):
     console = hearth_qemu.Console(board, f"blktest=verify blkseed={seed} blkcount=256",
-                                  artifact(board.name, "pv-boot2"), dom0=True, disk=disk,
-                                  hostfwd=[("tcp", tcp_port, 7), ("udp", udp_port, 7)])
+                                  artifact(board.name, "pv-boot2"), dom0=True, disk=disk, hostfwd=forwards(ports))
     try:
         console.wait_dom0_ready(DOM0_TIMEOUT)
         _, _, m = console.wait_for(r"blktest: (verified \d+ blocks.*|MISMATCH.*|.*failed.*|no block device.*)",
                                    NET_TIMEOUT)
         checks.ok("blocks read back identical after QEMU was killed and booted again",
                   m.group(1).startswith("verified") and "all identical" in m.group(1), m.group(0))
+        console.wait_for(r"web: HTTP", NET_TIMEOUT)  # lines after the (wrapped) fingerprint line
+        text = "".join(re.sub(r"^\(XEN\) DOM1: ", "", line) for _, line in console.lines)
+        again = re.search(r"fingerprint ([0-9A-F:]{95})", text)
+        checks.ok("device identity survives the reboot (same fingerprint)",
+                  fingerprint is not None and again is not None and again.group(1) == fingerprint,
+                  again.group(1)[:23] + "..." if again else "no fingerprint")
     except TimeoutError as e:
         checks.ok("second boot verifies the disk", False, str(e))
     finally:
@@ -158,9 +224,10 @@ def main():
         disk = os.path.join(tmp, "disk.img")
         with open(disk, "wb") as f:
             f.truncate(32 << 20)
-        tcp_port, udp_port = free_port(), free_port(socket.SOCK_DGRAM)
-        first_boot(board, checks, disk, seed, tcp_port, udp_port)
-        second_boot(board, checks, disk, seed, tcp_port, udp_port)
+        ports = {"tcp": free_port(), "udp": free_port(socket.SOCK_DGRAM), "https": free_port(),
+                 "http": free_port()}
+        fingerprint = first_boot(board, checks, disk, seed, ports, tmp)
+        second_boot(board, checks, disk, seed, ports, fingerprint)
     print(f"{args.board}: {checks.passed} passed, {checks.failed} failed", flush=True)
     return 0 if checks.failed == 0 else 1
 
