@@ -173,13 +173,13 @@ int http_respond(struct http_exchange *x, int status, const char *content_type, 
                      "HTTP/1.1 %d %s\r\n"
                      "Server: hearth\r\n"
                      "%s%s%s"
-                     "Content-Length: %zu\r\n"
+                     "Content-Length: %lu\r\n"
                      "X-Content-Type-Options: nosniff\r\n"
                      "%s"
                      "%s"
                      "Connection: %s\r\n\r\n",
                      status, http_reason(status), content_type ? "Content-Type: " : "",
-                     content_type ? content_type : "", content_type ? "\r\n" : "", len,
+                     content_type ? content_type : "", content_type ? "\r\n" : "", (unsigned long)len,
                      x->conn->stream->secure ? "Strict-Transport-Security: max-age=31536000\r\n" : "",
                      extra_headers ? extra_headers : "", c->keep_alive ? "keep-alive" : "close");
     if (n < 0 || (size_t)n >= sizeof(c->out_head))
