@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+"""System test: sensor ingest over MQTT on the hosted build, with real clients.
+
+In a private network namespace with a TAP device (test_net_hosted.py's plumbing) and a disk file for
+the store: mosquitto_pub/mosquitto_sub (Debian mosquitto-clients) and paho-mqtt (python3-paho-mqtt)
+publish readings and watch topics; credentials are enforced; QoS 1 readings acknowledged by the hub are
+read back over HTTPS from /api/readings after the process is killed with SIGKILL and booted again;
+malformed packets get a disconnect and the hub keeps serving; retained messages and last wills work.
+Needs root. Prints PASS/FAIL per check and a closing `N passed, M failed`."""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_net_hosted as net  # noqa: E402
+
+TOP = net.TOP
+HUB, GW, PREFIX = net.HUB_IP, net.HOST_IP, net.PREFIX
+USER, PASSWORD = "sensor", "s3cret-pot"
+passed = failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    passed += bool(ok)
+    failed += not ok
+    print(f"{'PASS' if ok else 'FAIL'} mqtt: {name}" + (f" ({detail})" if detail else ""), flush=True)
+    return bool(ok)
+
+
+def boot(binary, disk, artifacts, name):
+    args = [f"ip={HUB}/{PREFIX}", f"gw={GW}", f"net={net.TAP}", f"blkdev={disk}", f"mqtt.user={USER}",
+            f"mqtt.pass={PASSWORD}", "tls.printcert=1"]
+    return net.Hearth(binary, args, os.path.join(artifacts, f"hosted-mqtt-{name}.console.log"))
+
+
+def pub(topic, message, qos=1, user=USER, password=PASSWORD, extra=()):
+    cmd = ["mosquitto_pub", "-h", HUB, "-p", "1883", "-u", user, "-P", password, "-q", str(qos), "-t", topic,
+           "-m", message, *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+
+
+def readings(ca, sensor, quantity):
+    r = subprocess.run(["curl", "-s", "--max-time", "20", "--cacert", ca, "--resolve", f"hearth.local:443:{HUB}",
+                        f"https://hearth.local/api/readings?sensor={sensor}&quantity={quantity}"],
+                       capture_output=True, text=True, timeout=30)
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return {"error": r.stdout[:200] or r.stderr[:200]}
+
+
+def write_pem(hub, path):
+    hub.wait_for(r"-----END CERTIFICATE-----", 20)
+    with hub.cond:
+        text = "\n".join(hub.lines)
+    m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
+    if m:
+        with open(path, "w") as f:
+            f.write(m.group(0))
+    return m is not None
+
+
+def run(binary, artifacts, tmp):
+    disk = os.path.join(tmp, "disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(8 << 20)
+    ca = os.path.join(tmp, "device.pem")
+    hub = boot(binary, disk, artifacts, "boot1")
+    sub = None
+    try:
+        up = hub.wait_for(r"mqtt: listening on 1883", 30) and hub.wait_for(r"web: HTTPS on port 443", 5)
+        if not check("hub up with the broker on 1883", up, "" if up else hub.tail()):
+            return
+        write_pem(hub, ca)
+        # A watcher on the wildcard, the way a local tool would follow the sensors.
+        sub = subprocess.Popen(["mosquitto_sub", "-h", HUB, "-u", USER, "-P", PASSWORD, "-t", "hearth/#", "-v",
+                                "-C", "3", "-W", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1)
+        sent = []
+        for i, value in enumerate(("31.5", "32", "33.25")):
+            r = pub("hearth/pot1/moisture", value)
+            sent.append(value)
+            check(f"mosquitto_pub QoS 1 reading {i + 1} acknowledged", r.returncode == 0, r.stderr.strip())
+        out, _ = sub.communicate(timeout=40)
+        got = [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith("hearth/pot1/moisture ")]
+        check("mosquitto_sub on hearth/# sees the readings", got == sent, f"{got}")
+        r = pub("hearth/pot1/moisture", "1", password="wrong")
+        check("a wrong password is refused at CONNECT", r.returncode != 0 and "not authori" in
+              (r.stderr + r.stdout).lower() or "bad user name or password" in (r.stderr + r.stdout).lower(),
+              r.stderr.strip())
+        r = pub("hearth/fridge/temperature", "4.5", qos=0)
+        check("QoS 0 reading accepted", r.returncode == 0, r.stderr.strip())
+        # Retained: a late subscriber still gets the last value.
+        pub("hearth/door1/door", "1", extra=("-r",))
+        r = subprocess.run(["mosquitto_sub", "-h", HUB, "-u", USER, "-P", PASSWORD, "-t", "hearth/door1/door",
+                            "-C", "1", "-W", "10"], capture_output=True, text=True, timeout=20)
+        check("retained message delivered to a later subscriber", r.stdout.strip() == "1", r.stdout + r.stderr)
+        # Malformed input: garbage instead of CONNECT, then a PUBLISH before CONNECT.
+        for name, junk in (("garbage bytes", b"\xff\xff\xff\xff\xff"), ("PUBLISH before CONNECT",
+                                                                          b"\x30\x05\x00\x01a\x31\x32")):
+            with socket.create_connection((HUB, 1883), timeout=10) as s:
+                s.sendall(junk)
+                try:
+                    closed = s.recv(10) == b""
+                except (ConnectionResetError, socket.timeout):
+                    closed = True
+            check(f"{name} get a disconnect", closed)
+        r = pub("hearth/pot1/moisture", "abc")
+        check("a non-numeric reading is acknowledged but not stored", r.returncode == 0 and
+              hub.wait_for(r"ingest: rejected hearth/pot1/moisture", 5) is not None, hub.tail(3))
+        r = pub("hearth/pot1/temperature", "500")
+        check("an out-of-range reading is rejected", hub.wait_for(r"ingest: rejected hearth/pot1/temperature", 5)
+              is not None)
+        data = readings(ca, "pot1", "moisture")
+        values = [str(x["value"]) for x in data.get("readings", [])]
+        check("GET /api/readings returns the stored readings", [float(v) for v in values] == [float(v) for v in sent],
+              json.dumps(data)[:200])
+    finally:
+        if sub and sub.poll() is None:
+            sub.kill()
+        # A power cut: no clean shutdown, no final commit.
+        hub.proc.send_signal(signal.SIGKILL)
+        hub.stop()
+
+    hub = boot(binary, disk, artifacts, "boot2")
+    try:
+        hub.wait_for(r"web: HTTPS on port 443", 30)
+        data = readings(ca, "pot1", "moisture")
+        values = [float(x["value"]) for x in data.get("readings", [])]
+        check("every acknowledged QoS 1 reading survives SIGKILL and a reboot", values == [31.5, 32.0, 33.25],
+              json.dumps(data)[:200])
+        data = readings(ca, "pot1", "temperature")
+        check("rejected readings were not stored", data.get("count") == 0, json.dumps(data)[:200])
+        # paho-mqtt: a client with a last will that vanishes without DISCONNECT.
+        import paho.mqtt.client as mqtt  # noqa: E402 (Debian python3-paho-mqtt)
+        watcher = subprocess.Popen(["mosquitto_sub", "-h", HUB, "-u", USER, "-P", PASSWORD, "-t", "hearth/+/status",
+                                    "-C", "1", "-W", "30"], stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        c = mqtt.Client(client_id="pot2")
+        c.username_pw_set(USER, PASSWORD)
+        c.will_set("hearth/pot2/status", "offline", qos=1)
+        c.connect(HUB, 1883, keepalive=30)
+        c.loop_start()
+        info = c.publish("hearth/pot2/moisture", "44", qos=1)
+        info.wait_for_publish(10)
+        check("paho-mqtt QoS 1 publish acknowledged", info.is_published())
+        c.loop_stop()
+        c.socket().close()  # vanish without DISCONNECT
+        out, _ = watcher.communicate(timeout=40)
+        check("last will published when a client vanishes", out.strip() == "offline", out)
+        sanitizer = hub.wait_for(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", 0.5)
+        check("no sanitizer report", sanitizer is None, hub.tail() if sanitizer else "")
+    finally:
+        hub.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--preset", default="hosted-asan")
+    args = ap.parse_args()
+    binary = os.path.join(TOP, "build", args.preset, "hearth")
+    artifacts = os.path.join(TOP, "build", "test-artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+    missing = [t for t in ("ip", "mosquitto_pub", "mosquitto_sub", "curl") if not shutil.which(t)]
+    if check("tools, root and the hosted binary", not missing and os.geteuid() == 0 and os.access(binary, os.X_OK),
+             f"missing {missing}" if missing else ""):
+        tmp = tempfile.mkdtemp(prefix="hearth-mqtt-")
+        home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        try:
+            net.make_netns()
+            net.set_netns(f"/run/netns/{net.NETNS}")
+            run(binary, artifacts, tmp)
+        except Exception as e:  # noqa: BLE001 - a setup failure is a test failure, then clean up
+            check("network namespace, TAP and MQTT scenario", False, repr(e))
+        finally:
+            net.set_netns(f"/proc/self/fd/{home}")
+            os.close(home)
+            net.delete_netns()
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
