@@ -7,6 +7,7 @@
 #include <hearth/plat.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,33 @@ int hearth_plat_entropy(void *buf, size_t len)
     return 0;
 }
 
+/* Set by SIGTERM/SIGINT. The handler only records the request: the loop acts on it between callbacks,
+ * and the signal ends a sleeping poll with EINTR, so stopping takes at most one loop iteration. */
+static volatile sig_atomic_t poweroff_requested;
+
+static void on_poweroff_signal(int sig)
+{
+    (void)sig;
+    poweroff_requested = 1;
+}
+
+int hearth_plat_poweroff_requested(void)
+{
+    return poweroff_requested != 0;
+}
+
+/* SIGTERM (kill, the tests' stop) and SIGINT (Ctrl-C) power off cleanly: hearth_main returns and the
+ * process exits through exit(), so LeakSanitizer runs in ASan builds. No SA_RESTART: poll must see EINTR. */
+static void catch_poweroff_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_poweroff_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 _Noreturn void hearth_plat_exit(int status)
 {
     fflush(stdout);
@@ -122,5 +150,6 @@ int main(int argc, char **argv)
     }
     start_info.platform = platform_name;
     start_info.cmdline = cmdline_buf;
+    catch_poweroff_signals();
     hearth_plat_exit(hearth_main(&start_info));
 }

@@ -105,6 +105,12 @@ int hearth_plat_yield(uint64_t deadline_ns)
     return woke_by_event;
 }
 
+/* TODO(xl shutdown): watch xenstore's control/shutdown; until then only the guest decides to stop. */
+int hearth_plat_poweroff_requested(void)
+{
+    return 0;
+}
+
 _Noreturn void hearth_plat_exit(int status)
 {
     struct sched_shutdown shutdown = {.reason = status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash};

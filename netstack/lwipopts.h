@@ -4,11 +4,14 @@
 #define NETSTACK_LWIPOPTS_H
 
 /*
- * Anything not set here keeps lwIP's default from lwip/opt.h. The memory figures assume a 16 MiB domU
- * that serves a handful of HTTPS and MQTT clients at once: lwIP's own pools and heap come to roughly
- * 200 KiB (PBUF_POOL ~75 KiB, MEM_SIZE 96 KiB, PCBs and segments ~25 KiB), reserved statically in .bss so
- * exhaustion shows up as dropped frames and ERR_MEM, never as a failing malloc elsewhere.
+ * Anything not set here keeps lwIP's default from lwip/opt.h. The pool sizes that scale with the number
+ * of connections are board settings (board.cmake -> hearth_config.h, HEARTH_NET_*). The Xen boards' figures
+ * assume a 16 MiB domU that serves a handful of HTTPS and MQTT clients at once: lwIP's own pools and heap
+ * come to roughly 200 KiB (PBUF_POOL ~75 KiB, MEM_SIZE 96 KiB, PCBs and segments ~25 KiB). The hosted
+ * board's are sized for load tests with hundreds of connections. Either way they are reserved statically
+ * in .bss so exhaustion shows up as dropped frames and ERR_MEM, never as a failing malloc elsewhere.
  */
+#include <hearth_config.h>
 
 /* ---- System: no threads, no OS primitives; the event loop calls us (netstack/netstack.c). ---- */
 #define NO_SYS 1
@@ -22,18 +25,18 @@
 #define MEMP_MEM_MALLOC 0
 #define MEM_ALIGNMENT 8 /* 64-bit fields (SNTP timestamps, stats) stay aligned on arm32 and arm64 */
 /* The heap holds PBUF_RAM: TCP segments queued for sending (copied) and the UDP/DNS/mDNS replies. */
-#define MEM_SIZE (96 * 1024)
+#define MEM_SIZE (HEARTH_NET_MEM_KIB * 1024)
 /* Received frames: each pool buffer holds one whole 1514-byte frame (PBUF_POOL_BUFSIZE keeps lwIP's
- * default, TCP_MSS + headers), so the netif reads straight into it. 48 buffers cover four connections
- * with full receive windows plus bursts of ARP and mDNS. */
-#define PBUF_POOL_SIZE 48
+ * default, TCP_MSS + headers), so the netif reads straight into it. The domU's 48 buffers cover four
+ * connections with full receive windows plus bursts of ARP and mDNS. */
+#define PBUF_POOL_SIZE HEARTH_NET_PBUF_POOL
 #define MEMP_NUM_PBUF 32 /* PBUF_REF/ROM headers: static replies and zero-copy sends */
 #define MEMP_NUM_RAW_PCB 2
 /* DHCP, DNS, mDNS (one per IP version), SNTP, the UDP echo service and spares for later services. */
 #define MEMP_NUM_UDP_PCB 10
-#define MEMP_NUM_TCP_PCB 16 /* concurrent connections, including ones in TIME_WAIT */
+#define MEMP_NUM_TCP_PCB HEARTH_NET_TCP_PCBS /* concurrent connections, including ones in TIME_WAIT */
 #define MEMP_NUM_TCP_PCB_LISTEN 8
-#define MEMP_NUM_TCP_SEG 64 /* must be >= TCP_SND_QUEUELEN */
+#define MEMP_NUM_TCP_SEG HEARTH_NET_TCP_SEGS /* must be >= TCP_SND_QUEUELEN (CMake checks) */
 #define MEMP_NUM_ARP_QUEUE 16
 /* lwIP's own timers plus mDNS (probing, announcing, delayed multicast replies) and SNTP. */
 #define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 10)
@@ -89,7 +92,8 @@
 #define TCP_SND_BUF (8 * TCP_MSS) /* a TLS record (16 KiB) fits in two rounds */
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1 /* a SYN flood fills one listener's backlog, not every PCB */
-#define TCP_DEFAULT_LISTEN_BACKLOG 8
+/* Half-open connections per listener; a burst of clients beyond it retries its SYN a second later. */
+#define TCP_DEFAULT_LISTEN_BACKLOG HEARTH_NET_LISTEN_BACKLOG
 #define LWIP_TCP_KEEPALIVE 1 /* services can reap peers that vanished without a FIN */
 #define TCP_QUEUE_OOSEQ 1
 #define TCP_OOSEQ_MAX_PBUFS 8 /* out-of-order data cannot drain the receive pool */
@@ -103,6 +107,8 @@
 #define LWIP_HOOK_FILENAME "netstack_hooks.h"
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)                                      \
     netstack_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
+/* A client reusing its port while we hold the old connection in TIME_WAIT gets through (sys_arch.c). */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) netstack_tcp_inpacket((pcb), (hdr))
 
 /* ---- Applications. ---- */
 #define LWIP_MDNS_RESPONDER 1

@@ -3,6 +3,7 @@
 #ifndef NETSTACK_NETSTACK_HOOKS_H
 #define NETSTACK_NETSTACK_HOOKS_H
 
+#include <lwip/err.h>
 #include <lwip/ip_addr.h>
 
 /*
@@ -11,5 +12,14 @@
  */
 u32_t netstack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
                        u16_t remote_port);
+
+/*
+ * LWIP_HOOK_TCP_INPACKET_PCB: a new SYN for a connection in TIME_WAIT (a client reusing its port) expires
+ * the old PCB instead of being refused for two minutes. Returns ERR_OK to let lwIP handle the segment, or
+ * ERR_ABRT to drop it.
+ */
+struct tcp_pcb;
+struct tcp_hdr;
+err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr);
 
 #endif

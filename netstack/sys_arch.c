@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: ISC */
-/* lwIP's port hooks for NO_SYS: the millisecond clock, the PRNG, TCP sequence numbers and diagnostics. */
+/* lwIP's port hooks for NO_SYS: the millisecond clock, the PRNG, TCP sequence numbers, TIME_WAIT reuse and
+ * diagnostics. */
 #include "log.h"
 #include "netstack_hooks.h"
 
 #include <hearth/plat.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/prot/tcp.h>
 #include <lwip/sys.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -77,6 +80,26 @@ u32_t netstack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_add
     h = mix64(h ^ fold_addr(remote_ip) ^ key[1]);
     h = mix64(h ^ ((uint64_t)local_port << 16 | remote_port));
     return (u32_t)(hearth_plat_monotonic_ns() / 4000u) + (u32_t)(h >> 32);
+}
+
+/*
+ * A SYN for a connection that we closed first and still hold in TIME_WAIT (a failed handshake, an answer
+ * with "Connection: close", an idle timeout). lwIP keeps TIME_WAIT for 2 MSL (two minutes), answers such a
+ * SYN with an ACK and ignores the client's reset (RFC 1337), so a client that reuses its source port within
+ * those two minutes cannot connect at all. Linux does reuse ports that soon when it makes many
+ * connections to one server (seen after ~45 s under testssl.sh: a two-minute connect stall). Like Linux
+ * and the BSDs (RFC 1122 4.2.2.13, RFC 6191), we take a SYN whose sequence number lies beyond all of the
+ * old connection's as a new connection: the TIME_WAIT PCB expires at lwIP's next slow timer (within
+ * 500 ms) and this SYN is dropped unanswered, so the client's retransmission a second later reaches the
+ * listener. lwIP forbids changing PCB lists from this hook; moving the timestamp back does not.
+ */
+err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr)
+{
+    if (pcb->state != TIME_WAIT || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
+        !TCP_SEQ_GT(hdr->seqno, pcb->rcv_nxt)) /* lwIP has converted hdr to host byte order */
+        return ERR_OK;
+    pcb->tmr = tcp_ticks - 2 * TCP_MSL / TCP_SLOW_INTERVAL - 1;
+    return ERR_ABRT; /* drop: no ACK, which would only draw a reset from the client */
 }
 
 /*

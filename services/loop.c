@@ -45,6 +45,9 @@ int loop_run(struct loop *l)
         if (deadline - now > LOOP_IDLE_NS && deadline > now)
             deadline = now + LOOP_IDLE_NS;
         hearth_plat_yield(deadline);
+        /* The host asked us to stop (hosted: SIGTERM): return normally so the program exits cleanly. */
+        if (hearth_plat_poweroff_requested())
+            loop_stop(l, 0);
     }
     return l->exit_status;
 }

@@ -29,7 +29,8 @@ void loop_init(struct loop *l);
 /* Adds src to the sources polled on every iteration. */
 void loop_add_source(struct loop *l, struct loop_source *src);
 
-/* Runs until loop_stop; returns the status given to loop_stop. */
+/* Runs until loop_stop, or with status 0 once the platform asks for a power-off (hearth/plat.h);
+ * returns the status given to loop_stop. */
 int loop_run(struct loop *l);
 
 /* Asks loop_run to return status once the current callback finishes. */

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /* The hub's entry point: banner, boot self-checks, then the event loop (services join in later issues). */
 #include "cmdline.h"
+#include "disk.h"
 #include "echo.h"
+#include "ingest.h"
 #include "log.h"
 #include "loop.h"
+#include "mqtt_broker.h"
 #include "netstack.h"
 #include "selftest.h"
+#include "store.h"
+#include "tcp_stream.h"
 #include "tls.h"
 #include "tls_echo.h"
 #include "web.h"
@@ -96,15 +101,82 @@ static int start_tls(struct loop *loop, const char *cmdline)
     return tls_start(loop, cmdline, ipv4, netstack_wall_ns);
 }
 
+#define KEY_SLOT_BYTES (256 * 1024) /* the front of the disk belongs to tls/'s key slots */
+#define MQTT_PORT 1883
+#define MQTTS_PORT 8883
+
+/* Only boot arguments configure MQTT credentials for now; without them the broker says it is open. */
+static enum mqtt_connack_code mqtt_auth(const struct mqtt_str *client_id, const struct mqtt_str *user,
+                                        const struct mqtt_str *password, void *arg)
+{
+    const char *cmdline = arg;
+    char want_user[64], want_pass[64];
+    (void)client_id;
+    if (cmdline_get(cmdline, "mqtt.user", want_user, sizeof(want_user)) < 0)
+        return MQTT_CONNACK_ACCEPTED;
+    if (cmdline_get(cmdline, "mqtt.pass", want_pass, sizeof(want_pass)) < 0)
+        want_pass[0] = '\0';
+    int user_ok = user && user->len == strlen(want_user) && memcmp(user->p, want_user, user->len) == 0;
+    int pass_ok =
+        password && password->len == strlen(want_pass) && memcmp(password->p, want_pass, password->len) == 0;
+    return user_ok && pass_ok ? MQTT_CONNACK_ACCEPTED : MQTT_CONNACK_BAD_CREDENTIALS;
+}
+
+/* The store on the shared disk, after the key slots. NULL (logged) without a usable disk. */
+static struct store *open_store(struct loop *loop, const char *cmdline)
+{
+    int rc;
+    struct hearth_blkdev *dev = disk_get(cmdline, &rc);
+    struct store *st = NULL;
+    if (!dev) {
+        log_line("store: no disk (%s): readings cannot be kept", hearth_strerror(rc));
+        return NULL;
+    }
+    struct hearth_blk_info info;
+    hearth_blk_info(dev, &info);
+    struct store_config cfg = {.first_block = KEY_SLOT_BYTES / info.block_size};
+    if ((rc = store_open(dev, &cfg, &st)) < 0) {
+        log_line("store: not opened (%s)", hearth_strerror(rc));
+        return NULL;
+    }
+    struct store_stats stats;
+    store_stats(st, &stats);
+    log_line("store: open, %lu segments, next record %lu, %lu blocks read to recover",
+             (unsigned long)stats.segments, (unsigned long)stats.next_seq,
+             (unsigned long)stats.open_blocks_read);
+    store_attach_loop(st, loop);
+    return st;
+}
+
+/* Sensor ingest: the MQTT broker on 1883 and, with TLS, 8883; readings go into the store. */
+static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, int tls_ok)
+{
+    static struct mqtt_broker broker;
+    static struct ingest ingest;
+    int rc;
+    ingest_init(&ingest, st, &broker, netstack_wall_ns);
+    mqtt_broker_init(&broker, loop, mqtt_auth, (void *)cmdline, ingest_mqtt, &ingest);
+    char user[8];
+    if (cmdline_get(cmdline, "mqtt.user", user, sizeof(user)) < 0)
+        log_line("mqtt: no credentials configured (mqtt.user=, mqtt.pass=): clients need none");
+    if ((rc = tcp_stream_listen(MQTT_PORT, mqtt_broker_accept, &broker)) < 0)
+        log_line("mqtt: not listening on %u (%s)", MQTT_PORT, hearth_strerror(rc));
+    else
+        log_line("mqtt: listening on %u", MQTT_PORT);
+    if (tls_ok && (rc = tls_listen(MQTTS_PORT, mqtt_broker_accept, &broker)) == 0)
+        log_line("mqtt: listening on %u (TLS)", MQTTS_PORT);
+}
+
 /*
- * Services in dependency order. TLS comes first: its disk work (seed, identity) blocks the loop, and
- * done before the network starts it cannot eat into DHCP's wait. Without a network device the hub runs
- * on and says why.
+ * Services in dependency order. TLS and the store come first: their disk work blocks the loop, and
+ * done before the network starts it cannot eat into DHCP's wait. Without a network device the hub
+ * runs on and says why.
  */
 static void start_services(struct loop *loop, const char *cmdline)
 {
     uint64_t echo = 0, tlsecho = 0;
     int tls_ok = start_tls(loop, cmdline) == 0;
+    struct store *st = open_store(loop, cmdline);
     if (netstack_start(loop, cmdline) < 0)
         return;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
@@ -112,7 +184,9 @@ static void start_services(struct loop *loop, const char *cmdline)
     /* A TLS echo for testing the TLS layer on its own (tests/system/test_tls_hosted.py). */
     if (tls_ok && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
         tls_echo_start(TLS_ECHO_PORT);
+    web_readings_set_store(st);
     web_start(loop, tls_ok ? tls_listen : NULL);
+    start_sensors(loop, cmdline, st, tls_ok);
 }
 
 int hearth_main(const struct hearth_start_info *info)
@@ -143,6 +217,8 @@ int hearth_main(const struct hearth_start_info *info)
     log_line("ready: %s", hub.ticks_wanted ? "running the timer self-check" : "hub running");
 
     rc = loop_run(&hub.loop);
+    if (hearth_plat_poweroff_requested())
+        log_line("shutdown: the platform asked for a power-off");
     log_line("shutdown: %s (status %d)", rc == 0 ? "clean power-off" : "crash", rc);
     return rc;
 }

@@ -22,6 +22,8 @@
  *   52 u32 last_epoch  56 u16 tail  58 u16 head  60 u32 head_off
  *   then nseg segment summaries of 48 bytes: u64 first_seq, u64 min_ts, u64 max_ts, u64 key_bloom,
  *   u32 count, u32 used (bytes), u32 keep_bytes (non-reading bytes), u32 type_mask (bit per type).
+ *   A live segment holds exactly the records first_seq .. first_seq + count - 1 (all below next_seq) in
+ *   its first used bytes; readers take no other record from it, whatever else parses there.
  *   open() takes the valid slot with the highest ckpt_no. With no valid slot the region is formatted:
  *   every segment is zeroed, so nothing left in the region from before can parse as this store's record.
  *
@@ -160,6 +162,7 @@ typedef int (*store_visit_fn)(void *arg, const struct store_record *rec);
  * Calls visit for every live record matching q (pending ones included), in log order: oldest segment
  * first, so records carried forward by compaction come after newer ones (compare seq to order them).
  * A record whose CRC fails in the checkpointed part of the log is skipped and counted (corrupt_skipped).
+ * Only records of the log are visited: every log_seq is below store_stats' next_seq.
  * visit must not call the store. Returns 0, visit's non-zero value, -HEARTH_EINVAL, -HEARTH_EBUSY,
  * or -HEARTH_EIO.
  */

@@ -197,10 +197,13 @@ int store_ckpt_decode(struct store *s, const uint8_t *p)
         };
         if (!live(i, tail, head, s->nseg))
             sm = (struct store_summary){0};
-        /* Every record takes at least a header, which also keeps count far from overflowing. */
+        /*
+         * Every record takes at least a header, which also keeps count far from overflowing; and the
+         * segment's records, numbered from first_seq, all come before next_seq (readers stop there).
+         */
         if (sm.used > s->seg_bytes || sm.used % 8 || sm.keep_bytes > sm.used ||
             (i == head && sm.used != off) || sm.first_seq >= next_seq || (sm.count == 0) != (sm.used == 0) ||
-            sm.count > sm.used / STORE_REC_HDR)
+            sm.count > sm.used / STORE_REC_HDR || sm.count > next_seq - sm.first_seq)
             return -HEARTH_EBADMSG;
         s->sum[i] = sm;
     }

@@ -30,10 +30,14 @@ struct store_pending {
     void *arg;
 };
 
-/* Reads one segment's records in order; expect is the log_seq the next record must carry. */
+/*
+ * Reads one segment's records in order; expect is the log_seq the next record must carry and stop the
+ * one past the segment's last record (its summary's first_seq + count): bytes in [off, end) can hold
+ * only those records, so anything that parses with a later log_seq is not part of the log.
+ */
 struct store_cursor {
     uint32_t seg, off, end;
-    uint64_t expect;
+    uint64_t expect, stop;
 };
 
 struct store {

@@ -129,11 +129,19 @@ void store_cursor_init(const struct store *s, struct store_cursor *c, uint32_t s
     c->off = 0;
     c->end = s->sum[seg].used;
     c->expect = s->sum[seg].first_seq;
+    c->stop = s->sum[seg].first_seq + s->sum[seg].count;
 }
 
 int store_cursor_next(struct store *s, struct store_cursor *c, struct store_record *r)
 {
-    if (c->off >= c->end)
+    /*
+     * The summary's count bounds the segment as much as its byte length does. After a corrupt record is
+     * skipped, the successor found may be bytes that moved on the device or a record's image inside a
+     * payload, and the chain from there can reach records that follow the segment's last one before it
+     * reaches end: in the head segment those are past the end of the log, and the next append would hand
+     * out their log_seq again.
+     */
+    if (c->off >= c->end || c->expect >= c->stop)
         return 0;
     int size = store_rec_at(s, c->seg, c->off, c->end, c->expect, r);
     if (size != 0) {
@@ -150,7 +158,7 @@ int store_cursor_next(struct store *s, struct store_cursor *c, struct store_reco
      * pass for a record.
      */
     s->st.corrupt_skipped++;
-    for (uint32_t off = c->off + 8; off < c->end; off += 8) {
+    for (uint32_t off = c->off + 8; c->expect + 1 < c->stop && off < c->end; off += 8) {
         size = store_rec_at(s, c->seg, off, c->end, c->expect + 1, r);
         if (size < 0)
             return size;

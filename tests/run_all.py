@@ -125,6 +125,23 @@ def tls_tests():
         record(False, "system hosted-tls", f"exit {rc}")
 
 
+def mqtt_tests():
+    rc, out = run([sys.executable, "tests/system/test_mqtt_hosted.py"])
+    for verdict, name in re.findall(r"^(PASS|FAIL) (.*)$", out, re.M):
+        record(verdict == "PASS", f"system hosted {name}")
+    if rc != 0 and "FAIL" not in out:
+        record(False, "system hosted mqtt", f"exit {rc}")
+
+
+def https_load_tests():
+    """The hosted HTTPS server under wrk (200 connections, 10 s) and testssl.sh, ASan with leak checks."""
+    rc, out = run([sys.executable, "tests/system/test_https_load_hosted.py", "--preset", "hosted-asan"])
+    for verdict, name in re.findall(r"^(PASS|FAIL) (.*)$", out, re.M):
+        record(verdict == "PASS", f"system hosted-https-load: {name}")
+    if rc != 0 and "FAIL" not in out:
+        record(False, "system hosted-https-load", f"exit {rc}")
+
+
 def main():
     start = time.monotonic()
     unit_tests()
@@ -135,6 +152,8 @@ def main():
     system_tests()
     network_tests()
     tls_tests()
+    mqtt_tests()
+    https_load_tests()
     print(f"hearth test: finished in {time.monotonic() - start:.0f} s; console logs in build/test-artifacts/")
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

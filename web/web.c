@@ -12,6 +12,7 @@
 
 const struct http_route web_routes[] = {
     {"GET", "/api/health", 0, web_health, NULL},
+    {"GET", "/api/readings", 0, web_readings, NULL},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 

@@ -7,6 +7,16 @@ set(HEARTH_XEN_PACKAGE xen-hypervisor-4.17-armhf)
 set(HEARTH_XEN_IMAGE boot/xen-4.17-armhf)
 set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=/pl011@9000000 bootscrub=0")
 set(HEARTH_DOMU_MEMORY_KIB 16384)
+# Connection budgets, sized for the 16 MiB domU (netstack/lwipopts.h, tls/tls_priv.h,
+# services/http_server.h say what each costs): lwIP's TCP PCBs (TIME_WAIT included), TCP segments,
+# receive pool buffers (one frame each), heap for queued sends, listen backlog; TLS and HTTP connections.
+set(HEARTH_NET_TCP_PCBS 16)
+set(HEARTH_NET_TCP_SEGS 64)
+set(HEARTH_NET_PBUF_POOL 48)
+set(HEARTH_NET_MEM_KIB 96)
+set(HEARTH_NET_LISTEN_BACKLOG 8)
+set(HEARTH_TLS_MAX_CONNS 8)
+set(HEARTH_HTTP_MAX_CONNS 12)
 set(HEARTH_QEMU_SYSTEM qemu-system-arm)
 set(HEARTH_QEMU_MACHINE "virt,virtualization=on,gic-version=2")
 set(HEARTH_QEMU_CPU cortex-a15)

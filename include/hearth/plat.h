@@ -51,6 +51,13 @@ int hearth_plat_wall_ns(int64_t *unix_ns);
 int hearth_plat_yield(uint64_t deadline_ns);
 
 /*
+ * Returns 1 once the host has asked the guest to power off, else 0; the request stays asked. The event
+ * loop checks it after every yield (the request also wakes a sleeping yield) and stops with status 0,
+ * so the guest exits cleanly. Hosted: SIGTERM or SIGINT. Xen: never yet (xenstore control/shutdown).
+ */
+int hearth_plat_poweroff_requested(void);
+
+/*
  * Fills buf with len bytes from the platform's hardware entropy source.
  * Returns 0, -HEARTH_ENOTSUP if the platform has no such source (callers must then fail closed),
  * or -HEARTH_EIO if the source failed.

@@ -39,6 +39,11 @@ int hearth_plat_yield(uint64_t deadline_ns)
     return 0;
 }
 
+int hearth_plat_poweroff_requested(void)
+{
+    return 0;
+}
+
 void memdisk_set_time(uint64_t ns)
 {
     now_ns = ns;

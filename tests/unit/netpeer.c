@@ -51,6 +51,11 @@ int hearth_plat_yield(uint64_t deadline_ns)
     return 0;
 }
 
+int hearth_plat_poweroff_requested(void)
+{
+    return 0;
+}
+
 void hearth_plat_console_write(const char *buf, size_t len)
 {
     fwrite(buf, 1, len, stdout);

@@ -26,11 +26,16 @@ int hearth_plat_yield(uint64_t deadline_ns)
     return 0;
 }
 
+int hearth_plat_poweroff_requested(void)
+{
+    return 0;
+}
+
 struct fake_stream {
     struct hearth_stream s;
     char out[256 * 1024];
     size_t out_len;
-    int limited;   /* when set, write() takes at most budget bytes in all until refilled */
+    int limited; /* when set, write() takes at most budget bytes in all until refilled */
     size_t budget;
     int closed;
 };

@@ -123,11 +123,12 @@ static void test_full_of_config(void)
     memdisk_free(d);
 }
 
-/* Finds the byte offset of the (uncarried) record with this seq on the device, by its header. */
-static size_t locate(struct hearth_blkdev *d, uint64_t blocks, uint64_t seq)
+/* Finds the byte offset of the (uncarried) record with this seq on the device, by its header, from from on.
+ */
+static size_t locate_from(struct hearth_blkdev *d, size_t from, uint64_t blocks, uint64_t seq)
 {
     const uint8_t *img = memdisk_bytes(d);
-    for (size_t off = 0; off + 40 <= blocks * BS; off += 8) {
+    for (size_t off = from; off + 40 <= blocks * BS; off += 8) {
         uint64_t log_seq = 0, id = 0;
         for (int i = 7; i >= 0; i--) {
             log_seq = log_seq << 8 | img[off + 16 + i];
@@ -137,6 +138,11 @@ static size_t locate(struct hearth_blkdev *d, uint64_t blocks, uint64_t seq)
             return off;
     }
     return 0;
+}
+
+static size_t locate(struct hearth_blkdev *d, uint64_t blocks, uint64_t seq)
+{
+    return locate_from(d, 0, blocks, seq);
 }
 
 static void test_corruption(void)
@@ -265,6 +271,86 @@ static void test_stale_record_after_torn_tail(void)
     memdisk_free(d);
 }
 
+/* Record seq's payload index in the damage vectors: sizes 160 80 120 152 72 56 88 128 bytes for 1..8. */
+static uint32_t damage_payload(uint64_t seq)
+{
+    return (uint32_t)(seq + 2) % 8;
+}
+
+/* Sets the device's byte at off to v, durably (memdisk_flip XORs). */
+static void set_byte(struct hearth_blkdev *d, size_t off, uint8_t v)
+{
+    if (memdisk_bytes(d)[off] != v)
+        memdisk_flip(d, off, memdisk_bytes(d)[off] ^ v);
+}
+
+/*
+ * One line of vectors/store_damage.txt: damage | record | visible seqs | next seq | corrupt skipped.
+ * (Records here are 40 header bytes, a 1-byte key and the payload, padded to 8 bytes.)
+ */
+static void damage_vector(char **f, int n, const char *where)
+{
+    const uint64_t blocks = RESERVED + 2 + 6 * 8;
+    struct store_config cfg = {.first_block = RESERVED, .segment_blocks = 8};
+    struct store_stats st;
+    if (n != 5) {
+        check_record(0, where, 0, "vector has 5 fields");
+        return;
+    }
+    struct hearth_blkdev *d = memdisk_new(BS, blocks);
+    struct store *s = open_ok(d, &cfg);
+    store_stats(s, &st);
+    /* Segment 0, where all the records go: searching only there keeps checkpoint fields from matching. */
+    size_t seg_start = (RESERVED + 2 * st.checkpoint_blocks) * BS,
+           seg_end = seg_start + cfg.segment_blocks * BS;
+    for (uint64_t seq = 1; seq <= 8; seq++) {
+        CHECK_INT(append(s, STORE_T_AUDIT, "k", seq, damage_payload(seq), NULL), 0);
+        if (seq == 4) { /* a checkpoint after 4; 5-8 are only committed, then the power fails */
+            CHECK_INT(store_close(s), 0);
+            s = open_ok(d, &cfg);
+        }
+    }
+    CHECK_INT(store_commit(s), 0);
+    memdisk_crash(d);
+    store_close(s);
+    memdisk_power_cycle(d);
+
+    size_t at = locate_from(d, seg_start, blocks, strtoull(f[1], NULL, 10));
+    check_record(at > 0, where, 0, "the damaged record is on the device");
+    if (strcmp(f[0], "flip") == 0) {
+        memdisk_flip(d, at + 40 + 1 + 3, 0x10);
+    } else {
+        uint8_t probe[256];
+        size_t cut =
+            (40 + 1 + payload_for(damage_payload(strtoull(f[0] + 3, NULL, 10)), probe) + 7) & ~(size_t)7;
+        for (size_t off = at; off < seg_end; off++)
+            set_byte(d, off, off + cut < seg_end ? memdisk_bytes(d)[off + cut] : 0);
+    }
+
+    s = open_ok(d, &cfg);
+    struct seen_list l = all_records(s, 0, NULL);
+    store_stats(s, &st);
+    char got[64] = "";
+    for (size_t k = 0; k < l.n; k++) {
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%llu", k ? " " : "",
+                 (unsigned long long)l.v[k].seq);
+        check_record(l.v[k].seq < st.next_seq, where, 0, "no record at or past the end of the log");
+        check_record(payload_ok(&l.v[k], damage_payload(l.v[k].seq)), where, 0, "record intact");
+    }
+    check_record(strcmp(got, f[2]) == 0, where, 0, "visible records");
+    if (strcmp(got, f[2]) != 0)
+        check_note("  got \"%s\"", got);
+    check_record(st.next_seq == strtoull(f[3], NULL, 10), where, 0, "next seq");
+    check_record(st.corrupt_skipped == strtoull(f[4], NULL, 10), where, 0, "corrupt records skipped");
+    /* The next append gets next seq: had a record past the end been visible, its seq would now be twice. */
+    uint64_t seq = 0;
+    CHECK_INT(append(s, STORE_T_AUDIT, "k", 99, 0, &seq), 0);
+    check_record(seq == st.next_seq, where, 0, "the next append continues the log");
+    free(l.v);
+    CHECK_INT(store_close(s), 0);
+    memdisk_free(d);
+}
+
 /* Writes small store images as the fuzz target's seed corpus (run with --corpus DIR). */
 static void write_seed(struct hearth_blkdev *d, const char *dir, const char *name, uint8_t flags)
 {
@@ -315,5 +401,6 @@ int main(int argc, char **argv)
     test_full_of_config();
     test_corruption();
     test_stale_record_after_torn_tail();
+    CHECK(check_vectors("vectors/store_damage.txt", 5, damage_vector) >= 9);
     return check_summary("store retention");
 }
