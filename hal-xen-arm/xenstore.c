@@ -217,6 +217,17 @@ int xs_connect(uint64_t timeout_ns)
     xs.ring->rsp_cons = __atomic_load_n(&xs.ring->rsp_prod, __ATOMIC_ACQUIRE);
     xs.rx_have = 0;
     xs.connected = 1;
+    /*
+     * A PV console ring is only there when the toolstack made one: Xen 4.17's init-dom0less does not
+     * (HVM_PARAM_CONSOLE_PFN reads 0, measured), so a dom0less guest keeps its vpl011 console. Say so.
+     */
+    uint64_t console_pfn = 0;
+    if (hypercall_hvm_get_param(HVM_PARAM_CONSOLE_PFN, &console_pfn) != 0 || console_pfn == 0 ||
+        console_pfn == ~0ull) {
+        static const char note[] =
+            "xen: xenstore connected; no PV console ring for this domain (console stays vpl011)\n";
+        hearth_plat_console_write(note, sizeof(note) - 1);
+    }
     return 0;
 }
 
