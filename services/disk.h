@@ -6,6 +6,15 @@
 #include <hearth/blk.h>
 
 /*
+ * The disk's layout: tls/'s key slots first, the self-test area last, the store in between.
+ *   [0, DISK_KEY_SLOT_BYTES)                 key slots (entropy seed, device key, certificate)
+ *   [DISK_KEY_SLOT_BYTES, end - SELFTEST)    the store
+ *   [end - DISK_SELFTEST_BYTES, end)         blktest= patterns, never touched by anything else
+ */
+#define DISK_KEY_SLOT_BYTES (256u * 1024u)
+#define DISK_SELFTEST_BYTES (1024u * 1024u)
+
+/*
  * The device named by boot argument blkdev= (default "0": the first Xen vbd; a file path when hosted),
  * opened on first use. Returns it, or NULL with *err (if not NULL) set to hearth_blk_open's error; a
  * failed open is remembered and not retried (the boot waits for a Xen disk only once).

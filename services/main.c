@@ -101,7 +101,6 @@ static int start_tls(struct loop *loop, const char *cmdline)
     return tls_start(loop, cmdline, ipv4, netstack_wall_ns);
 }
 
-#define KEY_SLOT_BYTES (256 * 1024) /* the front of the disk belongs to tls/'s key slots */
 #define MQTT_PORT 1883
 #define MQTTS_PORT 8883
 
@@ -134,7 +133,8 @@ static struct store *open_store(struct loop *loop, const char *cmdline)
     }
     struct hearth_blk_info info;
     hearth_blk_info(dev, &info);
-    struct store_config cfg = {.first_block = KEY_SLOT_BYTES / info.block_size};
+    struct store_config cfg = {.first_block = DISK_KEY_SLOT_BYTES / info.block_size,
+                               .end_block = info.block_count - DISK_SELFTEST_BYTES / info.block_size};
     if ((rc = store_open(dev, &cfg, &st)) < 0) {
         log_line("store: not opened (%s)", hearth_strerror(rc));
         return NULL;

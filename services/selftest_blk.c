@@ -55,9 +55,12 @@ int selftest_blk(const char *cmdline)
     hearth_blk_info(dev, &info);
     log_line("blk: device %s: %" PRIu64 " blocks of %" PRIu32 " bytes%s", disk_name(), info.block_count,
              info.block_size, info.read_only ? " (read-only)" : "");
+    uint64_t area = DISK_SELFTEST_BYTES / info.block_size;
+    if (count > area)
+        count = area;
     if (count > info.block_count)
         count = info.block_count;
-    /* The end of the device: the front holds the key slots and the store. */
+    /* The self-test area at the end of the disk: the key slots and the store lie before it. */
     uint64_t base = info.block_count - count;
 
     uint8_t *want = malloc(info.block_size), *got = malloc(info.block_size);

@@ -19,8 +19,11 @@ static int geometry(struct store *s, const struct hearth_blk_info *info, const s
     if (s->bs < 512 || s->seg_blocks == 0 || s->seg_blocks > (1u << 30) / s->bs ||
         s->seg_blocks * s->bs < 4096 || cfg->first_block >= info->block_count)
         return -HEARTH_EINVAL;
+    uint64_t end = cfg->end_block && cfg->end_block < info->block_count ? cfg->end_block : info->block_count;
+    if (cfg->first_block >= end)
+        return -HEARTH_EINVAL;
     s->seg_bytes = s->seg_blocks * s->bs;
-    uint64_t region = info->block_count - cfg->first_block;
+    uint64_t region = end - cfg->first_block;
     uint64_t nmax = region / s->seg_blocks;
     if (nmax > MAX_SEGMENTS)
         nmax = MAX_SEGMENTS;

@@ -58,7 +58,8 @@ enum store_type {
 
 /* Zero fields take the default named in brackets. */
 struct store_config {
-    uint64_t first_block;     /* the store owns blocks [first_block, block_count) of the device */
+    uint64_t first_block;     /* the store owns blocks [first_block, end_block) of the device */
+    uint64_t end_block;       /* [the device's end] */
     uint32_t segment_blocks;  /* [64 KiB worth] at least 4 KiB worth */
     uint32_t quota_segments;  /* [none] at most this many live segments: older readings are evicted */
     uint32_t batch_blocks;    /* [16] a pending batch this many blocks long is committed at once */

@@ -23,6 +23,9 @@
 #define PEM_MAX 2048
 
 /* Only AEAD suites with forward secrecy: TLS 1.3's three, and their ECDHE-ECDSA TLS 1.2 counterparts. */
+/* The disk layout in services/disk.h reserves exactly the key-slot area for us. */
+_Static_assert(DISK_KEY_SLOT_BYTES == TLS_KEYSLOT_AREA_BYTES, "disk layout and key slots disagree");
+
 static const int ciphersuites[] = {
     MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
     MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
