@@ -101,8 +101,8 @@
 #define LWIP_ALTCP_TLS 0
 
 /* ---- Randomness (ports, DNS IDs, DHCP xid, mDNS, SNTP). ---- */
-/* TODO(TLS entropy work): netstack_rand is a clock-seeded PRNG, not a CSPRNG (see sys_arch.c); move it
- * onto the TLS DRBG once Xen has an entropy source. The TCP ISN key (sys_arch.c) is drawn from it too. */
+/* netstack_rand is a fast non-cryptographic generator (sys_arch.c), reseeded from the TLS DRBG when TLS
+ * starts (netstack_reseed); the TCP ISN key is drawn from it. */
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
 #define LWIP_HOOK_FILENAME "netstack_hooks.h"
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)                                      \

@@ -6,6 +6,7 @@
 #include "loop.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -24,6 +25,12 @@
  * -HEARTH_ENOMEM if lwIP cannot register the interface, -HEARTH_EBUSY if already started.
  */
 int netstack_start(struct loop *loop, const char *cmdline);
+
+/*
+ * Mixes len bytes from a cryptographic generator into the stack's own generator (port numbers, DNS and
+ * DHCP ids) and re-keys TCP's initial sequence numbers; may be called before or after netstack_start.
+ */
+void netstack_reseed(const void *seed, size_t len);
 
 /* True once the interface has an address (static, leased or fallback). */
 bool netstack_is_up(void);

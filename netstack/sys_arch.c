@@ -35,8 +35,8 @@ static bool rand_seeded;
  * the platform has none (Xen today: hearth_plat_entropy says -HEARTH_ENOTSUP). Every call also folds in
  * the monotonic clock, so the timing of network events perturbs the sequence.
  *
- * TODO(TLS entropy work): this is good enough for port numbers, DNS IDs and DHCP transaction IDs against
- * an off-path guesser, not for secrets. Reseed from the TLS DRBG once Xen has an entropy source.
+ * Good enough for port numbers, DNS IDs and DHCP transaction IDs against an off-path guesser; the hub
+ * reseeds it from the TLS generator with netstack_reseed as soon as TLS is up.
  */
 uint32_t netstack_rand(void)
 {
@@ -49,6 +49,18 @@ uint32_t netstack_rand(void)
     }
     rand_state += 0x9e3779b97f4a7c15ull + (hearth_plat_monotonic_ns() << 1);
     return (uint32_t)(mix64(rand_state) >> 16);
+}
+
+static uint64_t isn_key[2];
+static bool isn_keyed;
+
+void netstack_reseed(const void *seed, size_t len)
+{
+    const uint8_t *p = seed;
+    for (size_t i = 0; i < len; i++)
+        rand_state = mix64(rand_state ^ ((uint64_t)p[i] << ((i % 8) * 8)));
+    rand_seeded = true;
+    isn_keyed = false; /* the next connection takes a key derived from the new state */
 }
 
 static uint64_t fold_addr(const ip_addr_t *a)
@@ -64,20 +76,18 @@ static uint64_t fold_addr(const ip_addr_t *a)
 
 /*
  * The keyed hash is splitmix64 rounds over a 128-bit key, which hides the key from an off-path guesser
- * but is no PRF. TODO(TLS entropy work): SipHash with a key from the TLS DRBG.
+ * but is no PRF; the key comes from the generator above, reseeded from the TLS DRBG once TLS is up.
  */
 u32_t netstack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
                        u16_t remote_port)
 {
-    static uint64_t key[2];
-    static bool keyed;
-    if (!keyed) {
-        key[0] = (uint64_t)netstack_rand() << 32 | netstack_rand();
-        key[1] = (uint64_t)netstack_rand() << 32 | netstack_rand();
-        keyed = true;
+    if (!isn_keyed) {
+        isn_key[0] = (uint64_t)netstack_rand() << 32 | netstack_rand();
+        isn_key[1] = (uint64_t)netstack_rand() << 32 | netstack_rand();
+        isn_keyed = true;
     }
-    uint64_t h = mix64(key[0] ^ fold_addr(local_ip));
-    h = mix64(h ^ fold_addr(remote_ip) ^ key[1]);
+    uint64_t h = mix64(isn_key[0] ^ fold_addr(local_ip));
+    h = mix64(h ^ fold_addr(remote_ip) ^ isn_key[1]);
     h = mix64(h ^ ((uint64_t)local_port << 16 | remote_port));
     return (u32_t)(hearth_plat_monotonic_ns() / 4000u) + (u32_t)(h >> 32);
 }

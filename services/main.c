@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The hub's entry point: banner, boot self-checks, then the event loop (services join in later issues). */
+/* The hub's entry point: banner and self-checks, then TLS, the store, the network services and the loop. */
 #include "cmdline.h"
 #include "disk.h"
 #include "echo.h"
@@ -176,6 +176,9 @@ static void start_services(struct loop *loop, const char *cmdline)
 {
     uint64_t echo = 0, tlsecho = 0;
     int tls_ok = start_tls(loop, cmdline) == 0;
+    uint8_t seed[32];
+    if (tls_ok && tls_random(seed, sizeof(seed)) == 0)
+        netstack_reseed(seed, sizeof(seed)); /* ports, DNS ids and TCP sequence numbers from the DRBG */
     struct store *st = open_store(loop, cmdline);
     if (netstack_start(loop, cmdline) < 0)
         return;

@@ -141,3 +141,10 @@ int tls_certificate_pem(char *buf, size_t cap)
 {
     return tls.started ? tls_identity_pem(&tls.id, buf, cap) : -HEARTH_ENOTCONN;
 }
+
+int tls_random(void *buf, size_t len)
+{
+    if (!tls.started)
+        return -HEARTH_ENOTCONN;
+    return tls_entropy_random(NULL, buf, len) == 0 ? 0 : -HEARTH_EIO;
+}

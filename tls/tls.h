@@ -34,6 +34,13 @@ int tls_start(struct loop *loop, const char *cmdline, const char *ipv4, int (*wa
  */
 int tls_listen(uint16_t port, hearth_stream_accept_fn accept, void *listen_arg);
 
+/*
+ * Fills buf with len bytes from the TLS random generator (a DRBG over the fail-closed entropy), for other
+ * layers' secrets such as TCP sequence-number keys. Returns 0, or -HEARTH_ENOTCONN before tls_start
+ * succeeded, or -HEARTH_EIO if the generator failed.
+ */
+int tls_random(void *buf, size_t len);
+
 /* The certificate's SHA-256 fingerprint as "AA:BB:...", or NULL before tls_start succeeded. */
 const char *tls_fingerprint(void);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* A temporary TLS echo service (boot argument tlsecho=1) for testing the TLS layer with real clients. */
+/* A TLS echo service (boot argument tlsecho=1) for testing the TLS layer on its own with real clients. */
 #ifndef TLS_ECHO_H
 #define TLS_ECHO_H
 

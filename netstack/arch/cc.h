@@ -34,7 +34,7 @@ void netstack_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A failed lwIP assertion is a broken invariant like any other: panic with the location. */
 #define LWIP_PLATFORM_ASSERT(x) hearth_panic(__FILE__, __LINE__, (x))
 
-/* Not a CSPRNG: see netstack/sys_arch.c and the TODO in lwipopts.h. */
+/* Not a CSPRNG itself, but reseeded from the TLS DRBG (netstack/sys_arch.c). */
 uint32_t netstack_rand(void);
 #define LWIP_RAND() (netstack_rand())
 
