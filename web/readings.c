@@ -20,6 +20,11 @@ void web_readings_set_store(struct store *st)
     readings_store = st;
 }
 
+struct store *web_readings_store(void)
+{
+    return readings_store;
+}
+
 /* Copies query parameter name's value (no percent-decoding: keys are [a-z0-9_-]) into out. */
 static int query_param(const char *query, const char *name, char *out, size_t cap)
 {

@@ -24,10 +24,12 @@ void web_static(struct http_exchange *x, void *arg);
 void web_health(struct http_exchange *x, void *arg);
 void web_redirect(struct http_exchange *x, void *arg);
 void web_readings(struct http_exchange *x, void *arg);
+void web_sensors(struct http_exchange *x, void *arg);
 
 struct store;
 /* The store web_readings answers from (NULL: 503 until there is one). */
 void web_readings_set_store(struct store *st);
+struct store *web_readings_store(void);
 
 /* The routes of the HTTPS server and how many there are. */
 extern const struct http_route web_routes[];

@@ -49,14 +49,17 @@ def pub(topic, message, qos=1, user=USER, password=PASSWORD, extra=()):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=20)
 
 
-def readings(ca, sensor, quantity):
+def api(ca, path):
     r = subprocess.run(["curl", "-s", "--max-time", "20", "--cacert", ca, "--resolve", f"hearth.local:443:{HUB}",
-                        f"https://hearth.local/api/readings?sensor={sensor}&quantity={quantity}"],
-                       capture_output=True, text=True, timeout=30)
+                        f"https://hearth.local{path}"], capture_output=True, text=True, timeout=30)
     try:
         return json.loads(r.stdout)
     except ValueError:
         return {"error": r.stdout[:200] or r.stderr[:200]}
+
+
+def readings(ca, sensor, quantity):
+    return api(ca, f"/api/readings?sensor={sensor}&quantity={quantity}")
 
 
 def write_pem(hub, path):
@@ -125,6 +128,11 @@ def run(binary, artifacts, tmp):
         values = [str(x["value"]) for x in data.get("readings", [])]
         check("GET /api/readings returns the stored readings", [float(v) for v in values] == [float(v) for v in sent],
               json.dumps(data)[:200])
+        listed = {(x["sensor"], x["quantity"]): x for x in api(ca, "/api/sensors").get("sensors", [])}
+        pot = listed.get(("pot1", "moisture"), {})
+        check("GET /api/sensors lists each sensor with its count and latest value",
+              pot.get("count") == 3 and pot.get("last_value") == 33.25 and ("fridge", "temperature") in listed
+              and pot.get("first_ns", 0) <= pot.get("last_ns", -1), json.dumps(pot))
     finally:
         if sub and sub.poll() is None:
             sub.kill()
