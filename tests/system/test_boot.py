@@ -6,7 +6,6 @@ Two boots per board: one runs the timer self-check and powers off, one faults on
 `PASS`/`FAIL` line per check; every failure carries the console tail."""
 import argparse
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "qemu"))

@@ -23,7 +23,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -49,7 +48,6 @@ ACCEPTED = {
     "cert_revocation": re.compile(r"^Neither CRL nor OCSP URI provided$"),
 }
 
-passed = failed = 0
 
 # wrk's Lua hooks: count answers by status in each thread, and add the threads up at the end.
 WRK_STATUS_LUA = """
@@ -67,15 +65,7 @@ end
 """
 
 
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
-    return bool(ok)
+check = net.check  # one PASS/FAIL counter per process, shared with the plumbing
 
 
 def board_budget(preset, key):
@@ -90,9 +80,7 @@ def wait_ready(hub):
     if not hub.wait_for(r"-----END CERTIFICATE-----", 5) or not hub.wait_for(r"web: HTTPS on port 443", 10):
         return None
     with hub.cond:
-        text = "\n".join(hub.lines)
-    pem = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
-    return pem.group(0) if pem else None
+        return net.certificate_pem(hub.lines)
 
 
 def https_get(s, path="/api/health"):
@@ -346,34 +334,14 @@ def main():
     os.environ["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=1"
     os.environ["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     tools = ["ip", "wrk"] + ([] if args.no_testssl else ["testssl"])
-    missing = [t for t in tools if not shutil.which(t)]
-    ready = (check("hosted binary is built", os.access(binary, os.X_OK), binary) and
-             check("root, /dev/net/tun and tools", os.geteuid() == 0 and os.path.exists("/dev/net/tun")
-                   and not missing, f"missing {missing}" if missing else
-                   ("" if os.geteuid() == 0 else "needs root for the network namespace")))
-    if ready:
+    if net.hosted_ready(binary, tools):
         budget = board_budget(args.preset, "tls_max_conns")
         check("the board's TLS budget allows 256 concurrent HTTPS connections", budget >= 256, f"{budget}")
-        tmp = tempfile.mkdtemp(prefix="hearth-https-")
-        home = os.open("/proc/self/ns/net", os.O_RDONLY)
         start = time.monotonic()
-        try:
-            net.make_netns()
-            net.set_netns(f"/run/netns/{net.NETNS}")
-            run(binary, tmp, budget, not args.no_testssl)
-        except Exception as e:  # noqa: BLE001 - any setup failure is a test failure, then clean up
-            check("network namespace, TAP and HTTPS load scenario", False, repr(e))
-        finally:
-            net.set_netns(f"/proc/self/fd/{home}")
-            os.close(home)
-            net.delete_netns()
-            shutil.rmtree(tmp, ignore_errors=True)
+        net.in_netns("HTTPS load scenario", "hearth-https-",
+                     lambda tmp: run(binary, tmp, budget, not args.no_testssl))
         print(f"test_https_load_hosted: {time.monotonic() - start:.0f} s", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
-
-
-ARTIFACTS = ""
+    return net.summary()
 
 if __name__ == "__main__":
     sys.exit(main())

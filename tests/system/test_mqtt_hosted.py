@@ -11,13 +11,10 @@ Needs root. Prints PASS/FAIL per check and a closing `N passed, M failed`."""
 import argparse
 import json
 import os
-import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,15 +23,8 @@ import test_net_hosted as net  # noqa: E402
 TOP = net.TOP
 HUB, GW, PREFIX = net.HUB_IP, net.HOST_IP, net.PREFIX
 USER, PASSWORD = "sensor", "s3cret-pot"
-passed = failed = 0
-
-
 def check(name, ok, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(f"{'PASS' if ok else 'FAIL'} mqtt: {name}" + (f" ({detail})" if detail else ""), flush=True)
-    return bool(ok)
+    return net.check(f"mqtt: {name}", ok, detail)
 
 
 def boot(binary, disk, artifacts, name):
@@ -65,12 +55,11 @@ def readings(ca, sensor, quantity):
 def write_pem(hub, path):
     hub.wait_for(r"-----END CERTIFICATE-----", 20)
     with hub.cond:
-        text = "\n".join(hub.lines)
-    m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
-    if m:
+        pem = net.certificate_pem(hub.lines)
+    if pem:
         with open(path, "w") as f:
-            f.write(m.group(0))
-    return m is not None
+            f.write(pem)
+    return pem is not None
 
 
 def run(binary, artifacts, tmp):
@@ -179,25 +168,9 @@ def main():
     binary = os.path.join(TOP, "build", args.preset, "hearth")
     artifacts = os.path.join(TOP, "build", "test-artifacts")
     os.makedirs(artifacts, exist_ok=True)
-    missing = [t for t in ("ip", "mosquitto_pub", "mosquitto_sub", "curl") if not shutil.which(t)]
-    if check("tools, root and the hosted binary", not missing and os.geteuid() == 0 and os.access(binary, os.X_OK),
-             f"missing {missing}" if missing else ""):
-        tmp = tempfile.mkdtemp(prefix="hearth-mqtt-")
-        home = os.open("/proc/self/ns/net", os.O_RDONLY)
-        try:
-            net.make_netns()
-            net.set_netns(f"/run/netns/{net.NETNS}")
-            run(binary, artifacts, tmp)
-        except Exception as e:  # noqa: BLE001 - a setup failure is a test failure, then clean up
-            check("network namespace, TAP and MQTT scenario", False, repr(e))
-        finally:
-            net.set_netns(f"/proc/self/fd/{home}")
-            os.close(home)
-            net.delete_netns()
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
-
+    if net.hosted_ready(binary, ("ip", "mosquitto_pub", "mosquitto_sub", "curl")):
+        net.in_netns("MQTT scenario", "hearth-mqtt-", lambda tmp: run(binary, artifacts, tmp))
+    return net.summary()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -206,6 +206,45 @@ def set_netns(path):
         os.close(fd)
 
 
+def summary():
+    """Prints the closing `N passed, M failed` line and returns the exit status."""
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 else 1
+
+
+def hosted_ready(binary, tools):
+    """The two preconditions of every hosted system test: the binary, and root with tools and a TUN."""
+    missing = [t for t in tools if not shutil.which(t)]
+    return (check("hosted binary is built", os.access(binary, os.X_OK), binary) and
+            check("root, /dev/net/tun and tools", os.geteuid() == 0 and os.path.exists("/dev/net/tun")
+                  and not missing, f"missing {missing}; run ./hearth setup as root" if missing else
+                  ("" if os.geteuid() == 0 else "needs root for the network namespace")))
+
+
+def in_netns(label, tmp_prefix, scenario):
+    """Runs scenario(tmp) inside a fresh namespace with the TAP, then leaves it and removes namespace,
+    processes and the scratch folder, whatever happened."""
+    tmp = tempfile.mkdtemp(prefix=tmp_prefix)
+    home = os.open("/proc/self/ns/net", os.O_RDONLY)
+    try:
+        make_netns()
+        set_netns(f"/run/netns/{NETNS}")
+        scenario(tmp)
+    except Exception as e:  # noqa: BLE001 - any setup failure is a test failure, then clean up
+        check(f"network namespace, TAP and {label}", False, repr(e))
+    finally:
+        set_netns(f"/proc/self/fd/{home}")
+        os.close(home)
+        delete_netns()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def certificate_pem(lines):
+    """The device certificate that tls.printcert=1 put on the console, or None."""
+    m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", "\n".join(lines) + "\n", re.S)
+    return m.group(0) if m else None
+
+
 def make_netns():
     for cmd in (["ip", "netns", "add", NETNS],
                 ["ip", "-n", NETNS, "link", "set", "lo", "up"],
@@ -355,29 +394,14 @@ def main():
     artifacts = os.path.join(TOP, "build", "test-artifacts")
     os.makedirs(artifacts, exist_ok=True)
 
-    missing = [t for t in ("ip", "ping", "dnsmasq") if not shutil.which(t)]
-    ready = (check("hosted binary is built", os.access(binary, os.X_OK), binary) and
-             check("root, /dev/net/tun and tools", os.geteuid() == 0 and os.path.exists("/dev/net/tun")
-                   and not missing, f"missing {missing}; run ./hearth setup as root" if missing else
-                   ("" if os.geteuid() == 0 else "needs root for the network namespace")))
-    if ready:
-        tmp = tempfile.mkdtemp(prefix="hearth-net-")
-        home = os.open("/proc/self/ns/net", os.O_RDONLY)
-        try:
-            make_netns()
-            set_netns(f"/run/netns/{NETNS}")
-            static_boot(binary, artifacts)
-            dhcp_boot(binary, artifacts, tmp)
-            fallback_boot(binary, artifacts)
-        except Exception as e:  # noqa: BLE001 - any setup failure is a test failure, then clean up
-            check("network namespace and TAP setup", False, repr(e))
-        finally:
-            set_netns(f"/proc/self/fd/{home}")
-            os.close(home)
-            delete_netns()
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
+    def scenario(tmp):
+        static_boot(binary, artifacts)
+        dhcp_boot(binary, artifacts, tmp)
+        fallback_boot(binary, artifacts)
+
+    if hosted_ready(binary, ("ip", "ping", "dnsmasq")):
+        in_netns("the network scenarios", "hearth-net-", scenario)
+    return summary()
 
 
 if __name__ == "__main__":

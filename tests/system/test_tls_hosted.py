@@ -13,12 +13,10 @@ import argparse
 import json
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -31,18 +29,7 @@ UP_TIMEOUT = 30
 DISK_BYTES = 1024 * 1024
 KEY_SLOT, COPY_BYTES = 1, 16 * 1024  # tls/tls_keyslot.h: slot 1 is the key, copies A and B of 16 KiB
 
-passed = failed = 0
-
-
-def check(name, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
-    else:
-        failed += 1
-        print(f"FAIL {name}" + (f": {detail}" if detail else ""), flush=True)
-    return bool(ok)
+check = net.check  # one PASS/FAIL counter per process, shared with the plumbing
 
 
 def boot(binary, disk, artifacts, name):
@@ -59,9 +46,7 @@ def wait_ready(hub):
     if not hub.wait_for(r"-----END CERTIFICATE-----", 5):
         return None, "no PEM on the console:" + hub.tail()
     with hub.cond:
-        text = "\n".join(hub.lines)
-    pem = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
-    return m.group(1), pem.group(0) if pem else None
+        return m.group(1), net.certificate_pem(hub.lines)
 
 
 def openssl_fingerprint(pem_path):
@@ -262,30 +247,11 @@ def main():
     binary = os.path.join(TOP, "build", args.preset, "hearth")
     artifacts = os.path.join(TOP, "build", "test-artifacts")
     os.makedirs(artifacts, exist_ok=True)
-    missing = [t for t in ("ip", "openssl") if not shutil.which(t)]
-    ready = (check("hosted binary is built", os.access(binary, os.X_OK), binary) and
-             check("root, /dev/net/tun and tools", os.geteuid() == 0 and os.path.exists("/dev/net/tun")
-                   and not missing, f"missing {missing}" if missing else
-                   ("" if os.geteuid() == 0 else "needs root for the network namespace")))
-    if ready:
-        tmp = tempfile.mkdtemp(prefix="hearth-tls-")
-        home = os.open("/proc/self/ns/net", os.O_RDONLY)
-        try:
-            net.make_netns()
-            net.set_netns(f"/run/netns/{net.NETNS}")
-            with open(os.path.join(TOP, "build", args.preset, "board.json")) as f:
-                budget = int(json.load(f)["tls_max_conns"])
-            run(binary, artifacts, tmp, budget)
-        except Exception as e:  # noqa: BLE001 - any setup failure is a test failure, then clean up
-            check("network namespace, TAP and TLS scenario", False, repr(e))
-        finally:
-            net.set_netns(f"/proc/self/fd/{home}")
-            os.close(home)
-            net.delete_netns()
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    return 0 if failed == 0 else 1
-
+    if net.hosted_ready(binary, ("ip", "openssl")):
+        with open(os.path.join(TOP, "build", args.preset, "board.json")) as f:
+            budget = int(json.load(f)["tls_max_conns"])
+        net.in_netns("TLS scenario", "hearth-tls-", lambda tmp: run(binary, artifacts, tmp, budget))
+    return net.summary()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,20 +18,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "qemu"))
 import hearth_qemu  # noqa: E402
+from test_boot import Checks, artifact_path  # noqa: E402  (the same PASS/FAIL counter and log folder)
 
 DOM0_TIMEOUT = 240     # dom0 on arm32 under a loaded 2-core TCG host is slow
 NET_TIMEOUT = 120
-
-
-class Checks:
-    def __init__(self, board):
-        self.board, self.passed, self.failed = board, 0, 0
-
-    def ok(self, name, cond, detail=""):
-        self.passed += bool(cond)
-        self.failed += not cond
-        print(f"{'PASS' if cond else 'FAIL'} {self.board}: {name}" + (f" ({detail})" if detail else ""), flush=True)
-        return cond
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -129,12 +119,6 @@ def https_checks(board, checks, console, https_port, http_port, tmp):
     checks.ok("HTTP on port 80 only redirects to HTTPS", r.stdout.startswith("301 https://"), r.stdout)
 
 
-def artifact(board, name):
-    folder = os.path.join(hearth_qemu.TOP, "build", "test-artifacts")
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, f"{board}-{name}.console.log")
-
-
 def forwards(ports):
     return [("tcp", ports["tcp"], 7), ("udp", ports["udp"], 7), ("tcp", ports["https"], 443),
             ("tcp", ports["http"], 80)]
@@ -142,7 +126,7 @@ def forwards(ports):
 
 def first_boot(board, checks, disk, seed, ports, tmp):
     console = hearth_qemu.Console(board, f"echo=1 tls.printcert=1 blktest=write blkseed={seed} blkcount=256",
-                                  artifact(board.name, "pv-boot1"), dom0=True, disk=disk, hostfwd=forwards(ports))
+                                  artifact_path(board.name, "pv-boot1"), dom0=True, disk=disk, hostfwd=forwards(ports))
     tcp_port, udp_port = ports["tcp"], ports["udp"]
     fingerprint = None
     try:
@@ -194,7 +178,7 @@ def first_boot(board, checks, disk, seed, ports, tmp):
 
 def second_boot(board, checks, disk, seed, ports, fingerprint):
     console = hearth_qemu.Console(board, f"blktest=verify blkseed={seed} blkcount=256",
-                                  artifact(board.name, "pv-boot2"), dom0=True, disk=disk, hostfwd=forwards(ports))
+                                  artifact_path(board.name, "pv-boot2"), dom0=True, disk=disk, hostfwd=forwards(ports))
     try:
         console.wait_dom0_ready(DOM0_TIMEOUT)
         _, _, m = console.wait_for(r"blktest: (verified \d+ blocks.*|MISMATCH.*|.*failed.*|no block device.*)",
