@@ -17,6 +17,7 @@ batches=("$@")
 mkdir -p "$dir"
 ${CC:-cc} -O2 -Wall -Wextra -Werror -I"$root/include" -I"$root/services" -o "$dir/store_bench" \
   "$here/store_bench.c" "$root"/services/store*.c "$root/services/crc32c.c" "$root/services/timer.c" \
+  "$root/services/trace.c" \
   "$root/services/strerror.c" "$root/hal-hosted/blk_file.c" -lsqlite3
 echo "store_bench: $records records of 64 bytes per run, files in $dir ($(stat -f -c %T "$dir"))"
 "$dir/store_bench" "$dir" "$records" "${batches[@]}"

@@ -108,7 +108,11 @@
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)                                      \
     netstack_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
 /* A client reusing its port while we hold the old connection in TIME_WAIT gets through (sys_arch.c). */
-#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) netstack_tcp_inpacket((pcb), (hdr))
+/* It also records every segment that reached a PCB in the trace ring, as the out hook does for every one
+ * sent (sys_arch.c); the out hook adds no options, it only looks. */
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                                       \
+    netstack_tcp_inpacket((pcb), (hdr), (p))
+#define LWIP_HOOK_TCP_OUT_ADD_TCPOPTS(p, hdr, pcb, opts) netstack_tcp_outpacket((p), (hdr), (pcb), (opts))
 
 /* ---- Applications. ---- */
 #define LWIP_MDNS_RESPONDER 1

@@ -2,6 +2,8 @@
 /* The lwIP netif over hearth/net.h: linkoutput copies to hearth_net_write, polling feeds netif->input. */
 #include "netif_hearth.h"
 
+#include "trace.h"
+
 #include <hearth/err.h>
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
@@ -14,6 +16,30 @@
 /* Link state is polled, not signalled, so a backend reconnect is noticed within this period. */
 #define LINK_CHECK_NS 500000000ull
 #define ETH_HEADER_LEN 14
+
+/*
+ * The TCP port of the far end of a frame (its source port when received, its destination when sent), or 0
+ * for anything but TCP over IPv4 or IPv6 without extension headers. It lets a trace tie frames, which
+ * know no connection, to the connection with that peer port. Reads only within len.
+ */
+static int32_t frame_tcp_peer_port(const uint8_t *f, size_t len, int received)
+{
+    size_t l4;
+    if (len < ETH_HEADER_LEN + 20)
+        return 0;
+    unsigned type = (unsigned)f[12] << 8 | f[13];
+    if (type == 0x0800 && (f[14] >> 4) == 4 && f[23] == 6) {
+        l4 = ETH_HEADER_LEN + (size_t)(f[14] & 0x0f) * 4u;
+    } else if (type == 0x86dd && len >= ETH_HEADER_LEN + 40 && f[20] == 6) {
+        l4 = ETH_HEADER_LEN + 40;
+    } else {
+        return 0;
+    }
+    if (len < l4 + 4)
+        return 0;
+    const uint8_t *port = f + l4 + (received ? 0 : 2);
+    return (int32_t)((unsigned)port[0] << 8 | port[1]);
+}
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
@@ -31,6 +57,7 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
         pbuf_copy_partial(p, frame, p->tot_len, 0);
         data = frame;
     }
+    trace_instant(TRACE_FRAME_TX, 0, p->tot_len, frame_tcp_peer_port(data, p->tot_len, 0));
     int rc = hearth_net_write(nh->dev, data, p->tot_len);
     if (rc < 0) {
         nh->tx_dropped++;
@@ -121,10 +148,15 @@ static int read_one(struct netif_hearth *nh)
         nh->rx_dropped++;
         return 1;
     }
+    const uint8_t *frame = p->next ? bounce : p->payload;
+    /* A span: everything this frame causes (TCP, TLS, HTTP, the frames sent in reply) nests inside it. */
+    trace_begin(TRACE_FRAME_RX, 0, n, frame_tcp_peer_port(frame, (size_t)n, 1));
     if (p->next)
         pbuf_take(p, bounce, (u16_t)n);
     pbuf_realloc(p, (u16_t)n);
-    if (nh->netif.input(p, &nh->netif) != ERR_OK) {
+    err_t err = nh->netif.input(p, &nh->netif);
+    trace_end(TRACE_FRAME_RX, 0, n, 0);
+    if (err != ERR_OK) {
         pbuf_free(p);
         nh->rx_dropped++;
         return 1;

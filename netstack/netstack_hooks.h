@@ -20,6 +20,13 @@ u32_t netstack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_add
  */
 struct tcp_pcb;
 struct tcp_hdr;
-err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr);
+struct pbuf;
+err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pbuf *p);
+
+/*
+ * LWIP_HOOK_TCP_OUT_ADD_TCPOPTS: records the segment being sent (p holds header and data, hdr in network
+ * byte order, pcb NULL for a reset without a connection) as a trace event. Returns opts unchanged.
+ */
+u32_t *netstack_tcp_outpacket(struct pbuf *p, struct tcp_hdr *hdr, const struct tcp_pcb *pcb, u32_t *opts);
 
 #endif

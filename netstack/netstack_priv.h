@@ -11,6 +11,10 @@
 /* True once netstack_start has initialised lwIP: the TCP and UDP APIs refuse to run before. */
 bool netstack_running(void);
 
+/* The trace id of the netstack_tcp connection that owns pcb, or 0 (listeners, half-open, other users). */
+struct tcp_pcb;
+uint32_t netstack_tcp_pcb_trace_id(const struct tcp_pcb *pcb);
+
 /* Translates an lwIP err_t to 0 or a negative -HEARTH_E* code: the one place err_t is mapped. */
 int netstack_err(err_t err);
 

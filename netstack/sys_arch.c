@@ -3,6 +3,8 @@
  * diagnostics. */
 #include "log.h"
 #include "netstack_hooks.h"
+#include "netstack_priv.h"
+#include "trace.h"
 
 #include <hearth/plat.h>
 #include <lwip/priv/tcp_priv.h>
@@ -103,13 +105,25 @@ u32_t netstack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_add
  * 500 ms) and this SYN is dropped unanswered, so the client's retransmission a second later reaches the
  * listener. lwIP forbids changing PCB lists from this hook; moving the timestamp back does not.
  */
-err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr)
+err_t netstack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pbuf *p)
 {
+    /* lwIP has moved p past the header, so tot_len is the segment's data. */
+    trace_instant(TRACE_TCP_SEG_IN, netstack_tcp_pcb_trace_id(pcb), hdr->src,
+                  (int32_t)((uint32_t)TCPH_FLAGS(hdr) << 16 | (p ? p->tot_len : 0u)));
     if (pcb->state != TIME_WAIT || (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN ||
         !TCP_SEQ_GT(hdr->seqno, pcb->rcv_nxt)) /* lwIP has converted hdr to host byte order */
         return ERR_OK;
     pcb->tmr = tcp_ticks - 2 * TCP_MSL / TCP_SLOW_INTERVAL - 1;
     return ERR_ABRT; /* drop: no ACK, which would only draw a reset from the client */
+}
+
+u32_t *netstack_tcp_outpacket(struct pbuf *p, struct tcp_hdr *hdr, const struct tcp_pcb *pcb, u32_t *opts)
+{
+    unsigned hlen = TCPH_HDRLEN_BYTES(hdr);
+    unsigned data = p->tot_len > hlen ? p->tot_len - hlen : 0u;
+    trace_instant(TRACE_TCP_SEG_OUT, netstack_tcp_pcb_trace_id(pcb), lwip_ntohs(hdr->dest),
+                  (int32_t)((uint32_t)TCPH_FLAGS(hdr) << 16 | data));
+    return opts;
 }
 
 /*

@@ -4,6 +4,7 @@
 
 #include "netstack.h"
 #include "netstack_priv.h"
+#include "trace.h"
 
 #include <hearth/err.h>
 #include <lwip/tcp.h>
@@ -22,6 +23,7 @@ struct netstack_tcp {
     bool peer_closed;     /* FIN seen */
     bool close_asked;     /* netstack_tcp_close during a callback: done when the callback returns */
     unsigned depth;       /* nesting of our callbacks into the service */
+    uint32_t trace_id;    /* correlates this connection's events across layers (services/trace.h) */
 };
 
 struct listener {
@@ -45,6 +47,7 @@ static err_t finish(struct netstack_tcp *c)
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
     tcp_poll(pcb, NULL, 0);
+    trace_instant(TRACE_TCP_CLOSE, c->trace_id, 0, 0);
     /* Reopen the window for what we never consumed, or lwIP answers our close with a reset. */
     if (c->pending) {
         tcp_recved(pcb, c->pending->tot_len);
@@ -141,6 +144,7 @@ static void on_err(void *arg, err_t err)
         pbuf_free(c->pending);
     c->pending = NULL;
     c->pcb = NULL;
+    trace_instant(TRACE_TCP_CLOSE, c->trace_id, netstack_err(err), 0);
     if (!c->close_asked && c->ops->closed)
         c->ops->closed(c, netstack_err(err), c->arg);
     *c = (struct netstack_tcp){0};
@@ -159,10 +163,13 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     }
     if (!c)
         return ERR_MEM; /* lwIP aborts the new PCB */
-    *c = (struct netstack_tcp){.pcb = pcb, .ops = l->ops, .arg = l->arg};
+    *c = (struct netstack_tcp){.pcb = pcb, .ops = l->ops, .arg = l->arg, .trace_id = trace_new_id()};
+    trace_instant(TRACE_TCP_ACCEPT, c->trace_id, pcb->remote_port, pcb->local_port);
     if (l->ops->accept) {
         void *conn_arg = NULL;
-        if (l->ops->accept(c, l->arg, &conn_arg) < 0) {
+        int rc = l->ops->accept(c, l->arg, &conn_arg);
+        if (rc < 0) {
+            trace_instant(TRACE_TCP_CLOSE, c->trace_id, rc, 0);
             *c = (struct netstack_tcp){0};
             tcp_abort(pcb);
             return ERR_ABRT;
@@ -207,6 +214,23 @@ int netstack_tcp_listen(uint16_t port, const struct netstack_tcp_ops *ops, void 
     }
     tcp_close(pcb); /* never connected, so this frees it at once */
     return netstack_err(err);
+}
+
+uint32_t netstack_tcp_trace_id(const struct netstack_tcp *c)
+{
+    return c ? c->trace_id : 0;
+}
+
+/* Only our connections' PCBs point into conns[]; listeners, half-open PCBs (which still carry their
+ * listener's argument) and other users' PCBs do not, so their segments trace as connection 0. */
+uint32_t netstack_tcp_pcb_trace_id(const struct tcp_pcb *pcb)
+{
+    if (!pcb || pcb->state == LISTEN)
+        return 0;
+    uintptr_t arg = (uintptr_t)pcb->callback_arg, first = (uintptr_t)&conns[0];
+    if (arg < first || arg >= (uintptr_t)&conns[TCP_CONNS] || (arg - first) % sizeof(conns[0]) != 0)
+        return 0;
+    return ((const struct netstack_tcp *)pcb->callback_arg)->trace_id;
 }
 
 size_t netstack_tcp_writable(const struct netstack_tcp *c)

@@ -39,6 +39,9 @@ struct netstack_tcp_ops {
  */
 int netstack_tcp_listen(uint16_t port, const struct netstack_tcp_ops *ops, void *listen_arg);
 
+/* The connection's id in trace events (services/trace.h), carried up by the streams over it; 0 for NULL. */
+uint32_t netstack_tcp_trace_id(const struct netstack_tcp *c);
+
 /* Bytes netstack_tcp_write would accept right now (the send buffer's free space). */
 size_t netstack_tcp_writable(const struct netstack_tcp *c);
 

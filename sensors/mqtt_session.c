@@ -2,6 +2,7 @@
 /* MQTT sessions: the packets a client sends, answered in order, over one hearth_stream each. */
 #include "log.h"
 #include "mqtt_internal.h"
+#include "trace.h"
 
 #include <hearth/err.h>
 #include <hearth/plat.h>
@@ -112,6 +113,7 @@ static int on_publish(struct mqtt_session *m, const struct mqtt_packet *p)
     struct mqtt_broker *b = m->b;
     uint8_t qos = p->u.publish.qos;
     uint16_t id = p->u.publish.packet_id;
+    trace_instant(TRACE_MQTT_PUBLISH, m->s ? m->s->trace_id : 0, qos, (int32_t)p->u.publish.payload_len);
     /* QoS 2: the first copy is processed; a re-sent one (before PUBREL) only gets its PUBREC again. */
     if (qos == 2 && seen_qos2(m, id, 1)) {
         mqtt_send_ack(m, MQTT_PUBREC, id);

@@ -3,6 +3,7 @@
 #include "http_server.h"
 
 #include "log.h"
+#include "trace.h"
 
 #include <hearth/err.h>
 #include <hearth/plat.h>
@@ -41,6 +42,7 @@ struct http_conn {
     size_t out_body_len, out_body_sent;
     uint8_t *out_body_owned;
     int keep_alive;
+    int status;         /* of the answer being sent, for the trace */
     size_t request_len; /* bytes of in[] that the current request used, dropped once answered */
     struct http_exchange x;
 };
@@ -186,6 +188,7 @@ int http_respond(struct http_exchange *x, int status, const char *content_type, 
         return -HEARTH_ENOMEM;
     c->out_head_len = (size_t)n;
     c->out_head_sent = 0;
+    c->status = status;
     c->out_body = body;
     c->out_body_len = head_only ? 0 : len;
     c->out_body_sent = 0;
@@ -275,7 +278,9 @@ static void fail_request(struct http_conn *c, int status)
     c->x.conn = c;
     c->keep_alive = 0;
     c->request_len = c->in_len;
+    trace_begin(TRACE_HTTP_REQUEST, c->stream->trace_id, (int32_t)c->in_len, 0);
     http_respond_error(&c->x, status);
+    trace_end(TRACE_HTTP_REQUEST, c->stream->trace_id, status, (int32_t)c->out_body_len);
     flush(c);
 }
 
@@ -334,7 +339,11 @@ static int process(struct http_conn *c)
     c->request_len = need;
     c->keep_alive = x->req.keep_alive;
     timer_cancel(&c->server->loop->timers, &c->timeout);
+    /* The span covers routing and the handler; the answer's frames follow it as the transport sends them. */
+    c->status = 0;
+    trace_begin(TRACE_HTTP_REQUEST, c->stream->trace_id, (int32_t)need, 0);
     dispatch(c);
+    trace_end(TRACE_HTTP_REQUEST, c->stream->trace_id, c->status, (int32_t)c->out_body_len);
     flush(c);
     return 1;
 }

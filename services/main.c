@@ -13,6 +13,7 @@
 #include "tcp_stream.h"
 #include "tls.h"
 #include "tls_echo.h"
+#include "trace.h"
 #include "web.h"
 
 #include <hearth/err.h>
@@ -195,8 +196,10 @@ static void start_services(struct loop *loop, const char *cmdline)
 int hearth_main(const struct hearth_start_info *info)
 {
     static struct hub hub;
+    static struct trace_event trace_ring[HEARTH_TRACE_EVENTS];
     int rc;
 
+    trace_init(trace_ring, HEARTH_TRACE_EVENTS); /* first: boot-time events are worth seeing too */
     print_banner(info);
     maybe_fault(info->cmdline);
     selftest_blk(info->cmdline);

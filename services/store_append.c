@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* Appending to the store: the tail buffer, group commit with one flush per batch, and the commit timer. */
 #include "store_int.h"
+#include "trace.h"
 
 #include <hearth/err.h>
 #include <hearth/plat.h>
@@ -71,9 +72,12 @@ int store_commit_raw(struct store *s)
     if (s->failed)
         return s->failed;
     if (pending(s)) {
+        /* The span is the batch's write and flush: what a QoS 1 publisher waits for. */
+        trace_begin(TRACE_STORE_COMMIT, 0, (int32_t)s->npend, 0);
         rc = store_buf_write_out(s);
         if (rc == 0)
             rc = store_dev_flush(s);
+        trace_end(TRACE_STORE_COMMIT, 0, rc < 0 ? 0 : (int32_t)(s->next_seq - 1 - s->durable_seq), rc);
         if (rc < 0)
             return store_fail(s, rc);
         s->durable_seq = s->next_seq - 1;

@@ -122,6 +122,8 @@ def hosted_system_tests():
     system_script("tests/system/test_mqtt_hosted.py", "hosted-mqtt", "--preset", "hosted-asan")
     # wrk with 200 connections for 10 s and testssl.sh, with leak checks
     system_script("tests/system/test_https_load_hosted.py", "hosted-https-load", "--preset", "hosted-asan")
+    # GET /api/trace: one HTTPS request's chain from frame to response, MQTT publish to store commit
+    system_script("tests/system/test_trace_hosted.py", "hosted-trace", "--preset", "hosted-asan")
 
 
 def main():

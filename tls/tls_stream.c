@@ -5,6 +5,7 @@
 #include "tcp.h"
 #include "tls.h"
 #include "tls_priv.h"
+#include "trace.h"
 
 #include <hearth/err.h>
 #include <hearth/plat.h>
@@ -35,6 +36,7 @@ struct tls_conn {
     const uint8_t *rx;      /* netstack's bytes during on_recv, else NULL */
     size_t rx_len, rx_used; /* rx_used: what Mbed TLS consumed, returned to netstack */
     unsigned depth;         /* nesting of our calls into the service */
+    uint32_t trace_id;      /* the TCP connection's, for trace events */
     int service_gone;       /* the service closed the stream (or was told it closed) */
     int notify_sent;        /* close_notify written (or not owed) */
     int peer_notified;      /* the peer's close_notify arrived */
@@ -264,13 +266,15 @@ static void advance(struct tls_conn *c)
         int r = mbedtls_ssl_handshake(&c->ssl);
         if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
             return;
+        trace_end(TRACE_TLS_HANDSHAKE, c->trace_id, r,
+                  r == 0 ? (int32_t)mbedtls_ssl_get_version_number(&c->ssl) : 0);
         if (r != 0) {
             log_line("tls: handshake failed (Mbed TLS error -0x%04x)", (unsigned)-r);
             begin_close(c, 0); /* the service never saw it; Mbed TLS queued the alert */
             return;
         }
         c->state = CONN_OPEN;
-        c->stream = (struct hearth_stream){.ops = &tls_ops, .secure = 1};
+        c->stream = (struct hearth_stream){.ops = &tls_ops, .secure = 1, .trace_id = c->trace_id};
         c->depth++;
         int rc = c->listener->accept(&c->stream, c->listener->arg);
         c->depth--;
@@ -316,6 +320,8 @@ static int on_accept(struct netstack_tcp *tcp, void *listen_arg, void **conn_arg
     c->state = CONN_HANDSHAKE;
     c->tcp = tcp;
     c->listener = listen_arg;
+    c->trace_id = netstack_tcp_trace_id(tcp);
+    trace_begin(TRACE_TLS_HANDSHAKE, c->trace_id, 0, 0);
     c->deadline_ns = hearth_plat_monotonic_ns() + HANDSHAKE_TIMEOUT_NS;
     *conn_arg = c;
     return 0;
@@ -366,6 +372,8 @@ static void on_closed(struct netstack_tcp *tcp, int err, void *conn_arg)
     const struct hearth_stream_handler *h = c->stream.handler;
     (void)tcp;
     c->tcp = NULL;
+    if (c->state == CONN_HANDSHAKE)
+        trace_end(TRACE_TLS_HANDSHAKE, c->trace_id, err < 0 ? err : -HEARTH_ECONNRESET, 0);
     if (c->state == CONN_OPEN && !c->service_gone && h && h->on_closed) {
         /* A FIN without close_notify may be a truncation attack: not a clean close. */
         c->service_gone = 1;
@@ -392,6 +400,8 @@ static void sweep(struct timer *t, void *arg)
         if (c->state == CONN_FREE)
             continue;
         if ((c->state == CONN_HANDSHAKE || c->state == CONN_CLOSING) && now >= c->deadline_ns) {
+            if (c->state == CONN_HANDSHAKE)
+                trace_end(TRACE_TLS_HANDSHAKE, c->trace_id, -HEARTH_ETIMEDOUT, 0);
             netstack_tcp_close(c->tcp);
             release(c);
             continue;

@@ -25,6 +25,7 @@ void web_health(struct http_exchange *x, void *arg);
 void web_redirect(struct http_exchange *x, void *arg);
 void web_readings(struct http_exchange *x, void *arg);
 void web_sensors(struct http_exchange *x, void *arg);
+void web_trace(struct http_exchange *x, void *arg);
 
 struct store;
 /* The store web_readings answers from (NULL: 503 until there is one). */

@@ -14,3 +14,5 @@ set(HEARTH_NET_MEM_KIB 4096)
 set(HEARTH_NET_LISTEN_BACKLOG 64)
 set(HEARTH_TLS_MAX_CONNS 256)
 set(HEARTH_HTTP_MAX_CONNS 288)
+# Trace ring (services/trace.h): events kept for GET /api/trace, 24 bytes each.
+set(HEARTH_TRACE_EVENTS 4096)

@@ -17,6 +17,9 @@ set(HEARTH_NET_MEM_KIB 96)
 set(HEARTH_NET_LISTEN_BACKLOG 8)
 set(HEARTH_TLS_MAX_CONNS 8)
 set(HEARTH_HTTP_MAX_CONNS 12)
+# Trace ring (services/trace.h): events kept for GET /api/trace, 24 bytes each (12 KiB); the export
+# builds its JSON (~130 bytes an event) on the heap, twice, so the ring stays small on the 16 MiB domU.
+set(HEARTH_TRACE_EVENTS 512)
 set(HEARTH_QEMU_SYSTEM qemu-system-aarch64)
 set(HEARTH_QEMU_MACHINE "virt,virtualization=on,gic-version=2")
 set(HEARTH_QEMU_CPU cortex-a57)

@@ -36,6 +36,7 @@ struct hearth_stream {
     const struct hearth_stream_handler *handler; /* set by the accept callback */
     void *arg;                                   /* the handler's, set by the accept callback */
     int secure;                                  /* 1 when the bytes travel inside TLS */
+    uint32_t trace_id; /* the connection's id in trace events (services/trace.h), set by the transport */
 };
 
 /*
