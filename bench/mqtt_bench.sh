@@ -78,7 +78,9 @@ load() {   # ip port qos messages -> msgs/s
 
 # The hub, on a fresh 256 MiB disk file (the store keeps every reading; no compaction during the run).
 truncate -s 256M "$work/disk.img"
-in_ns "$root/build/hosted/hearth" "ip=$hub_ip/24" "gw=$host_ip" "net=$tap" "blkdev=$work/disk.img" \
+# Started with ip netns exec itself (not through in_ns, a shell function): $! is then the hub's own pid,
+# which ip execs into, so cleanup ends exactly the processes this script started.
+ip netns exec "$ns" "$root/build/hosted/hearth" "ip=$hub_ip/24" "gw=$host_ip" "net=$tap" "blkdev=$work/disk.img" \
   >"$work/hub.log" 2>&1 &
 pids+=($!)
 wait_log "$work/hub.log" "mqtt: listening on 1883" 60 || die "the hub did not start"
@@ -101,7 +103,7 @@ autosave_on_changes true
 autosave_interval 1
 log_dest stderr
 CONF
-  in_ns mosquitto -c "$work/mosq.conf" >"$work/mosq.log" 2>&1 &
+  ip netns exec "$ns" mosquitto -c "$work/mosq.conf" >"$work/mosq.log" 2>&1 &
   pids+=($!)
   wait_log "$work/mosq.log" "running" 10 || die "mosquitto did not start"
 }
