@@ -169,8 +169,8 @@ int main(int argc, char **argv)
         die("connect");
     char id[32];
     int idlen = snprintf(id, sizeof(id), "bench-%d-%d", (int)getpid(), qos);
-    uint8_t connect_pkt[64] = {0x10, (uint8_t)(12 + idlen), 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60, 0,
-                               (uint8_t)idlen};
+    uint8_t connect_pkt[64] = {0x10, (uint8_t)(12 + idlen), 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60,
+                               0,    (uint8_t)idlen};
     memcpy(connect_pkt + 14, id, (size_t)idlen);
     struct progress pr = {0};
     fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
