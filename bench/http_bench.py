@@ -10,9 +10,10 @@ JSON body over HTTPS and 301 over plain HTTP. Figures:
 
   - HTTPS and HTTP keep-alive requests/s: wrk, 2 threads, 50 connections, 10 s;
   - TLS 1.3 full handshakes/s: `openssl s_time -new -tls1_3` for 10 s;
-  - instructions per HTTPS keep-alive request: valgrind --tool=callgrind, counters zeroed after a
-    warm-up, then 200 requests on one connection. Hearth's count includes its own TCP/IP stack (lwIP);
-    nginx's TCP/IP runs in the Linux kernel, which callgrind does not see, so this ratio favours nginx.
+  - instructions per HTTPS keep-alive request: valgrind --tool=callgrind, counters zeroed after the
+    handshake and a warm-up, then 200 requests on that connection. Hearth's count includes its own
+    TCP/IP stack (lwIP); nginx's TCP/IP runs in the Linux kernel, which callgrind does not see, so this
+    ratio favours nginx.
 
 Prints each figure for both and the ratio Hearth/nginx (higher is better for rates, lower for
 instructions), and writes bench/results/http-<UTC time>.json; the callgrind profiles stay in
@@ -141,29 +142,42 @@ def handshakes(host, port):
     return int(m.group(1)) / float(m.group(2)) if m and float(m.group(2)) > 0 else None
 
 
-def keepalive_requests(host, port, ca, n):
-    ctx = ssl.create_default_context(cafile=ca)
-    ctx.check_hostname = False
-    with socket.create_connection((host, port), timeout=30) as raw, \
-            ctx.wrap_socket(raw, server_hostname="hearth.local") as s:
+class KeepAlive:
+    """One HTTPS connection sending GET /api/health requests one after another."""
+
+    def __init__(self, host, port, ca):
+        ctx = ssl.create_default_context(cafile=ca)
+        ctx.check_hostname = False
+        self.sock = ctx.wrap_socket(socket.create_connection((host, port), timeout=30),
+                                    server_hostname="hearth.local")
+
+    def requests(self, n):
         for _ in range(n):
-            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: hearth.local\r\n\r\n")
+            self.sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: hearth.local\r\n\r\n")
             buf = b""
             while b"\r\n\r\n" not in buf:
-                buf += s.recv(4096)
+                buf += self.sock.recv(4096)
             head, _, body = buf.partition(b"\r\n\r\n")
             want = int(re.search(rb"Content-Length: (\d+)", head, re.I).group(1))
             while len(body) < want:
-                body += s.recv(4096)
+                body += self.sock.recv(4096)
+
+    def close(self):
+        self.sock.close()
 
 
 def callgrind_ir(pid, out_file, host, port, ca):
-    """Warm up, zero the counters, run the requests, dump; returns instructions per request."""
-    keepalive_requests(host, port, ca, 5)
-    if sh("callgrind_control", "-z", str(pid)).returncode:
-        return None
-    keepalive_requests(host, port, ca, CALLGRIND_REQUESTS)
-    sh("callgrind_control", "-d", str(pid))
+    """Instructions per request on an established connection: the handshake and a warm-up happen
+    before the counters are zeroed, then the requests, then a dump."""
+    conn = KeepAlive(host, port, ca)
+    try:
+        conn.requests(5)
+        if sh("callgrind_control", "-z", str(pid)).returncode:
+            return None
+        conn.requests(CALLGRIND_REQUESTS)
+        sh("callgrind_control", "-d", str(pid))
+    finally:
+        conn.close()
     time.sleep(1)
     total = 0
     folder = os.path.dirname(out_file)
