@@ -81,6 +81,12 @@ int registry_load(struct registry *reg);
 struct registry_sensor *registry_find(struct registry *reg, const char *id);
 
 /*
+ * The entry for quantity q of s, or NULL; with create, a new one when missing (NULL when q is not a valid
+ * quantity or s has REGISTRY_MAX_QUANTITIES already).
+ */
+struct registry_quantity *registry_quantity(struct registry_sensor *s, const char *q, int create);
+
+/*
  * Creates (origin "owner") or updates sensor id from an owner's JSON object obj of doc with any of
  * "name", "kind", "location" (strings), "units" (object quantity -> unit string), "burst" (integer
  * 1..1000), "rate" (readings per second, 0.001..1000). A new sensor gets a token: its text is written to

@@ -8,9 +8,6 @@
 /* Adds a sensor with default limits; NULL when the registry is full (counted) or out of memory. */
 struct registry_sensor *registry_add(struct registry *reg, const char *id, const char *origin);
 
-/* The entry for quantity q of s; with create, a new one when missing (NULL when s has no room). */
-struct registry_quantity *registry_quantity(struct registry_sensor *s, const char *q, int create);
-
 /*
  * Applies the members of JSON object obj to s. stored: the registry's own record (every member,
  * including the token hash, seen times and discovery entries); otherwise an owner's update (name, kind,
