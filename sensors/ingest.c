@@ -37,6 +37,14 @@ int ingest_add_observer(struct ingest *in, ingest_observer_fn fn, void *arg)
     return 0;
 }
 
+void ingest_set_mqtt_hooks(struct ingest *in, const struct ingest_mqtt_hooks *hooks)
+{
+    if (hooks)
+        in->mqtt_hooks = *hooks;
+    else
+        memset(&in->mqtt_hooks, 0, sizeof(in->mqtt_hooks));
+}
+
 static void on_durable(void *arg, uint64_t seq, int status)
 {
     struct pending_done *p = arg;
@@ -118,7 +126,10 @@ int ingest_mqtt(struct mqtt_broker *b, const struct mqtt_publication *pub, uint6
     int rc = reading_parse_topic((const char *)pub->topic.p, pub->topic.len, &r);
     if (rc == -HEARTH_ENOENT) {
         in->stats.not_readings++;
-        return 1; /* other topics are only routed, e.g. homeassistant/... discovery */
+        if (in->mqtt_hooks.other)
+            in->mqtt_hooks.other(in->mqtt_hooks.arg, (const char *)pub->topic.p, pub->topic.len, pub->payload,
+                                 pub->payload_len);
+        return 1; /* other topics are routed; the hook may read them (homeassistant/... discovery) */
     }
     if (rc == 0)
         rc = reading_parse_payload(pub->payload, pub->payload_len, &r);
@@ -130,6 +141,11 @@ int ingest_mqtt(struct mqtt_broker *b, const struct mqtt_publication *pub, uint6
         in->stats.rejected++;
         log_line("ingest: rejected %.*s from %s (%s)", (int)pub->topic.len, (const char *)pub->topic.p,
                  source, hearth_strerror(rc));
+        return 1;
+    }
+    if (in->mqtt_hooks.admit && in->mqtt_hooks.admit(in->mqtt_hooks.arg, &r, source) < 0) {
+        /* Over its rate limit (or no room for a new sensor): acknowledged, routed, not stored. */
+        in->stats.limited++;
         return 1;
     }
     struct mqtt_ack *ack = NULL;

@@ -8,13 +8,22 @@
 #include "store.h"
 
 struct ingest_stats {
-    unsigned long accepted, durable, rejected, not_readings;
+    unsigned long accepted, durable, rejected, not_readings, limited;
 };
 
 /* Told about every accepted reading (after validation, before it is durable); r is valid during the call. */
 typedef void (*ingest_observer_fn)(void *arg, const struct reading *r, uint64_t seq);
 
 #define INGEST_MAX_OBSERVERS 4
+
+/* Optional hooks on the MQTT path (the sensor registry's); arg is passed to both. */
+struct ingest_mqtt_hooks {
+    /* Before a parsed reading is submitted: 0 takes it; a negative code drops it (the hook logs why). */
+    int (*admit)(void *arg, const struct reading *r, const char *source);
+    /* Publications outside hearth/ (e.g. homeassistant/... discovery); the result is only informative. */
+    int (*other)(void *arg, const char *topic, size_t topic_len, const uint8_t *payload, size_t payload_len);
+    void *arg;
+};
 
 struct ingest {
     struct store *store; /* NULL: no disk, readings cannot be kept */
@@ -26,6 +35,7 @@ struct ingest {
         void *arg;
     } observers[INGEST_MAX_OBSERVERS];
     unsigned observer_count;
+    struct ingest_mqtt_hooks mqtt_hooks;
 };
 
 /*
@@ -57,6 +67,9 @@ int ingest_submit(struct ingest *in, struct reading *r, const char *source, inge
  * failed) or -HEARTH_EBUSY.
  */
 int ingest_commit(struct ingest *in);
+
+/* Installs the MQTT hooks (a copy of *hooks; NULL removes them). */
+void ingest_set_mqtt_hooks(struct ingest *in, const struct ingest_mqtt_hooks *hooks);
 
 /* The broker's ingest hook (mqtt_ingest_fn); arg is the struct ingest. */
 int ingest_mqtt(struct mqtt_broker *b, const struct mqtt_publication *pub, uint64_t ticket, void *arg);

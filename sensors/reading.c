@@ -2,6 +2,8 @@
 /* Reading parsing and validation: strict character sets, bounded lengths, finite values only. */
 #include "reading.h"
 
+#include "json.h"
+
 #include <hearth/err.h>
 #include <math.h>
 #include <stdio.h>
@@ -69,59 +71,78 @@ static const char *skip_ws(const char *p, const char *end)
     return p;
 }
 
-/* The small JSON subset readings use: {"value": <number>, "ts": <integer>} in any order. */
-static int parse_json(const char *p, const char *end, struct reading *r)
+int reading_id_ok(const char *s, size_t len, int quantity)
 {
-    int have_value = 0;
-    p = skip_ws(p + 1, end);
-    while (p < end && *p != '}') {
-        if (*p != '"')
-            return -HEARTH_EINVAL;
-        const char *key = ++p;
-        while (p < end && *p != '"')
-            if (*p++ == '\\')
-                return -HEARTH_EINVAL; /* escaped keys are not ours */
-        if (p >= end)
-            return -HEARTH_EINVAL;
-        size_t klen = (size_t)(p - key);
-        p = skip_ws(p + 1, end);
-        if (p >= end || *p != ':')
-            return -HEARTH_EINVAL;
-        p = skip_ws(p + 1, end);
-        double v;
-        const char *after;
-        if (parse_number(p, (size_t)(end - p), &v, &after) < 0)
-            return -HEARTH_EINVAL;
-        if (klen == 5 && memcmp(key, "value", 5) == 0) {
-            r->value = v;
-            have_value = 1;
-        } else if (klen == 2 && memcmp(key, "ts", 2) == 0) {
-            if (v < 0 || v > 4e9 || v != (double)(uint64_t)v)
-                return -HEARTH_EINVAL;
-            r->timestamp_ns = (uint64_t)v * 1000000000ull;
-        } else {
-            return -HEARTH_EINVAL;
-        }
-        p = skip_ws(after, end);
-        if (p < end && *p == ',')
-            p = skip_ws(p + 1, end);
-        else if (p < end && *p != '}')
-            return -HEARTH_EINVAL;
-    }
-    if (p >= end || !have_value || skip_ws(p + 1, end) != end)
+    return part_ok(s, len, quantity ? READING_QUANTITY_MAX : READING_SENSOR_MAX, !quantity);
+}
+
+int reading_from_json(const struct json_doc *doc, const struct json_value *obj, int with_ids,
+                      struct reading *r, const char **field)
+{
+    int have_value = 0, have_sensor = 0, have_quantity = 0;
+    *field = "";
+    if (obj->type != JSON_OBJECT)
         return -HEARTH_EINVAL;
+    r->timestamp_ns = 0;
+    for (const struct json_value *k = json_first(obj); k; k = json_next(doc, obj, k)) {
+        const struct json_value *v = k + 1;
+        *field = k->str;
+        if (json_is(k, "value")) {
+            if (v->type != JSON_NUMBER)
+                return -HEARTH_EINVAL;
+            r->value = v->num;
+            have_value = 1;
+        } else if (json_is(k, "ts")) {
+            /* Unix seconds as an integer: below 2^32 s, so the nanoseconds fit in 64 bits. */
+            if (v->type != JSON_NUMBER || !v->integral || v->num < 0 || v->num > 4e9)
+                return -HEARTH_EINVAL;
+            r->timestamp_ns = (uint64_t)v->num * 1000000000ull;
+        } else if (with_ids && (json_is(k, "sensor") || json_is(k, "quantity"))) {
+            int quantity = json_is(k, "quantity");
+            if (v->type != JSON_STRING || !reading_id_ok(v->str, v->len, quantity))
+                return -HEARTH_EINVAL;
+            memcpy(quantity ? r->quantity : r->sensor, v->str, v->len + 1);
+            have_quantity |= quantity;
+            have_sensor |= !quantity;
+        } else {
+            return -HEARTH_EINVAL; /* unknown members are refused, not silently ignored */
+        }
+    }
+    if (with_ids && !have_sensor) {
+        *field = "sensor";
+        return -HEARTH_EINVAL;
+    }
+    if (with_ids && !have_quantity) {
+        *field = "quantity";
+        return -HEARTH_EINVAL;
+    }
+    if (!have_value) {
+        *field = "value";
+        return -HEARTH_EINVAL;
+    }
+    *field = "";
     return 0;
 }
+
+#define PAYLOAD_MAX 256
+#define PAYLOAD_VALUES 16
 
 int reading_parse_payload(const uint8_t *payload, size_t len, struct reading *r)
 {
     const char *p = (const char *)payload, *end = p + len;
     r->timestamp_ns = 0;
-    if (len == 0 || len > 256 || memchr(p, '\0', len))
+    if (len == 0 || len > PAYLOAD_MAX || memchr(p, '\0', len))
         return -HEARTH_EINVAL;
     p = skip_ws(p, end);
-    if (p < end && *p == '{')
-        return parse_json(p, end, r);
+    if (p < end && *p == '{') {
+        struct json_value vals[PAYLOAD_VALUES];
+        char strbuf[PAYLOAD_MAX + 1];
+        struct json_doc doc;
+        const char *field;
+        if (json_parse((const char *)payload, len, &doc, vals, PAYLOAD_VALUES, strbuf, sizeof(strbuf)) < 0)
+            return -HEARTH_EINVAL;
+        return reading_from_json(&doc, &doc.v[0], 0, r, &field);
+    }
     const char *after;
     if (parse_number(p, (size_t)(end - p), &r->value, &after) < 0)
         return -HEARTH_EINVAL;

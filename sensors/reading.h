@@ -30,6 +30,22 @@ int reading_parse_topic(const char *topic, size_t len, struct reading *r);
  */
 int reading_parse_payload(const uint8_t *payload, size_t len, struct reading *r);
 
+/* 1 when s[0, len) is a valid sensor id ([a-z0-9_-]{1,32}) or, with quantity set, quantity ([a-z0-9_]{1,24}).
+ */
+int reading_id_ok(const char *s, size_t len, int quantity);
+
+struct json_doc;
+struct json_value;
+/*
+ * Fills r from the members of a parsed JSON object obj: "value" (a number, required), "ts" (optional
+ * integer Unix seconds, 0..4e9) and, with with_ids set, "sensor" and "quantity" (required strings that
+ * pass reading_id_ok). Any other member is refused. r->timestamp_ns is 0 without "ts". Returns 0, or
+ * -HEARTH_EINVAL with *field naming the member at fault (a missing one included; "" when obj is not an
+ * object); *field points into doc's strings or at a constant.
+ */
+int reading_from_json(const struct json_doc *doc, const struct json_value *obj, int with_ids,
+                      struct reading *r, const char **field);
+
 /*
  * Checks the value against the plausible range of its quantity (temperature -60..100 °C, humidity and
  * moisture 0..100 %, ...; unknown quantities -1e9..1e9) and the timestamp against now_unix_s (no more

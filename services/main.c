@@ -8,6 +8,7 @@
 #include "loop.h"
 #include "mqtt_broker.h"
 #include "netstack.h"
+#include "registry.h"
 #include "selftest.h"
 #include "store.h"
 #include "tcp_stream.h"
@@ -149,13 +150,27 @@ static struct store *open_store(struct loop *loop, const char *cmdline)
     return st;
 }
 
-/* Sensor ingest: the MQTT broker on 1883 and, with TLS, 8883; readings go into the store. */
+/*
+ * Sensor ingest: the registry (loaded from the store; tokens from the TLS generator), the MQTT broker on
+ * 1883 and, with TLS, 8883, and the HTTPS routes; readings go into the store.
+ */
 static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, int tls_ok)
 {
     static struct mqtt_broker broker;
     static struct ingest ingest;
+    static struct registry registry;
     int rc;
     ingest_init(&ingest, st, &broker, netstack_wall_ns);
+    registry_init(&registry, st, tls_ok ? tls_random : NULL, netstack_wall_ns);
+    if ((rc = registry_load(&registry)) < 0)
+        log_line("registry: not loaded (%s)", hearth_strerror(rc));
+    else
+        log_line("registry: %d sensor(s)", rc);
+    ingest_add_observer(&ingest, registry_observe, &registry);
+    ingest_set_mqtt_hooks(&ingest, &(struct ingest_mqtt_hooks){.admit = registry_mqtt_admit,
+                                                               .other = registry_mqtt_discovery,
+                                                               .arg = &registry});
+    web_sensors_set(&ingest, &registry);
     mqtt_broker_init(&broker, loop, mqtt_auth, (void *)cmdline, ingest_mqtt, &ingest);
     char user[8];
     if (cmdline_get(cmdline, "mqtt.user", user, sizeof(user)) < 0)

@@ -13,8 +13,12 @@
 const struct http_route web_routes[] = {
     {"GET", "/api/health", 0, web_health, NULL},
     {"GET", "/api/readings", 0, web_readings, NULL},
+    {"POST", "/api/readings", 0, web_post_readings, NULL}, /* sensors: their own bearer token */
     {"GET", "/api/sensors", 0, web_sensors, NULL},
     {"GET", "/api/trace", 0, web_trace, NULL},
+    /* The owner's sensor management; the session and CSRF checks belong here, around these two. */
+    {"PUT", "/api/sensors/", 1, web_put_sensor, NULL},
+    {"POST", "/api/sensors/", 1, web_rotate_token, NULL},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 

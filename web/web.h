@@ -27,6 +27,36 @@ void web_readings(struct http_exchange *x, void *arg);
 void web_sensors(struct http_exchange *x, void *arg);
 void web_trace(struct http_exchange *x, void *arg);
 
+/*
+ * Sensor ingest over HTTPS and the owner's sensor management (web/ingest_http.c, web/sensors_admin.c):
+ *   POST /api/readings            a sensor posts readings with "Authorization: Bearer <its token>"
+ *   PUT  /api/sensors/<id>        owner: create or update a sensor (a new one's token is shown once)
+ *   POST /api/sensors/<id>/token  owner: a new token for the sensor
+ * The owner routes carry no authentication of their own: the route table is where it is added.
+ */
+void web_post_readings(struct http_exchange *x, void *arg);
+void web_put_sensor(struct http_exchange *x, void *arg);
+void web_rotate_token(struct http_exchange *x, void *arg);
+
+struct ingest;
+struct registry;
+/* The ingest and sensor registry those routes (and GET /api/sensors) use; NULL: 503 until set. */
+void web_sensors_set(struct ingest *in, struct registry *reg);
+struct ingest *web_ingest(void);
+struct registry *web_registry(void);
+
+#define WEB_MAX_BATCH 100 /* readings in one POST /api/readings */
+
+/*
+ * Answers status with {"error", "status", "detail"[, "index"][, "field"]}: index < 0 and field NULL are
+ * left out. extra_headers as for http_respond. Returns what http_respond returns.
+ */
+int web_problem(struct http_exchange *x, int status, const char *extra_headers, int index, const char *field,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* 1 when the request says its body is application/json (parameters allowed). */
+int web_is_json(const struct http_exchange *x);
+
 struct store;
 /* The store web_readings answers from (NULL: 503 until there is one). */
 void web_readings_set_store(struct store *st);

@@ -117,7 +117,8 @@ def run(binary, artifacts, tmp):
         values = [str(x["value"]) for x in data.get("readings", [])]
         check("GET /api/readings returns the stored readings", [float(v) for v in values] == [float(v) for v in sent],
               json.dumps(data)[:200])
-        listed = {(x["sensor"], x["quantity"]): x for x in api(ca, "/api/sensors").get("sensors", [])}
+        listed = {(x["id"], q["quantity"]): q for x in api(ca, "/api/sensors").get("sensors", [])
+                  for q in x.get("series", [])}
         pot = listed.get(("pot1", "moisture"), {})
         check("GET /api/sensors lists each sensor with its count and latest value",
               pot.get("count") == 3 and pot.get("last_value") == 33.25 and ("fridge", "temperature") in listed
