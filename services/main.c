@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The hub's entry point: banner and self-checks, then TLS, the store, the network services and the loop. */
 #include "cmdline.h"
+#include "coap_server.h"
 #include "disk.h"
 #include "echo.h"
 #include "ingest.h"
@@ -148,11 +149,12 @@ static struct store *open_store(struct loop *loop, const char *cmdline)
     return st;
 }
 
-/* Sensor ingest: the MQTT broker on 1883 and, with TLS, 8883; readings go into the store. */
+/* Sensor ingest: MQTT on 1883 (and 8883 with TLS) and CoAP on 5683; readings go into the store. */
 static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, int tls_ok)
 {
     static struct mqtt_broker broker;
     static struct ingest ingest;
+    static struct coap_server coap;
     int rc;
     ingest_init(&ingest, st, &broker, netstack_wall_ns);
     mqtt_broker_init(&broker, loop, mqtt_auth, (void *)cmdline, ingest_mqtt, &ingest);
@@ -165,6 +167,11 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
         log_line("mqtt: listening on %u", MQTT_PORT);
     if (tls_ok && (rc = tls_listen(MQTTS_PORT, mqtt_broker_accept, &broker)) == 0)
         log_line("mqtt: listening on %u (TLS)", MQTTS_PORT);
+    if ((rc = coap_server_init(&coap, loop, &ingest, NULL, NULL)) < 0 ||
+        (rc = coap_server_listen(&coap, COAP_PORT)) < 0)
+        log_line("coap: not listening on %u (%s)", COAP_PORT, hearth_strerror(rc));
+    else
+        log_line("coap: listening on %u", COAP_PORT);
 }
 
 /*
