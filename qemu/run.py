@@ -14,7 +14,8 @@ import hearth_qemu  # noqa: E402
 SHUTDOWN_MARKER = r"xen: SCHEDOP_shutdown\((\w+)\)"
 DISK_BYTES = 64 << 20
 # host port -> hub port: HTTPS, the HTTP redirect, MQTT and MQTT over TLS.
-FORWARDS = [("tcp", 8443, 443), ("tcp", 8080, 80), ("tcp", 1883, 1883), ("tcp", 8883, 8883)]
+FORWARDS = [("tcp", 8443, 443), ("tcp", 8080, 80), ("tcp", 1883, 1883), ("tcp", 8883, 8883),
+            ("udp", 5683, 5683)]
 
 
 def main():

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* The hub's entry point: banner and self-checks, then TLS, the store, the network services and the loop. */
 #include "cmdline.h"
+#include "coap_server.h"
 #include "disk.h"
 #include "echo.h"
 #include "ingest.h"
@@ -152,13 +153,14 @@ static struct store *open_store(struct loop *loop, const char *cmdline)
 
 /*
  * Sensor ingest: the registry (loaded from the store; tokens from the TLS generator), the MQTT broker on
- * 1883 and, with TLS, 8883, and the HTTPS routes; readings go into the store.
+ * 1883 and, with TLS, 8883, CoAP on 5683, and the HTTPS routes; readings go into the store.
  */
 static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, int tls_ok)
 {
     static struct mqtt_broker broker;
     static struct ingest ingest;
     static struct registry registry;
+    static struct coap_server coap;
     int rc;
     ingest_init(&ingest, st, &broker, netstack_wall_ns);
     registry_init(&registry, st, tls_ok ? tls_random : NULL, netstack_wall_ns);
@@ -181,6 +183,11 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
         log_line("mqtt: listening on %u", MQTT_PORT);
     if (tls_ok && (rc = tls_listen(MQTTS_PORT, mqtt_broker_accept, &broker)) == 0)
         log_line("mqtt: listening on %u (TLS)", MQTTS_PORT);
+    if ((rc = coap_server_init(&coap, loop, &ingest, NULL, NULL)) < 0 ||
+        (rc = coap_server_listen(&coap, COAP_PORT)) < 0)
+        log_line("coap: not listening on %u (%s)", COAP_PORT, hearth_strerror(rc));
+    else
+        log_line("coap: listening on %u", COAP_PORT);
 }
 
 /*
