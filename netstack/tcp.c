@@ -8,6 +8,7 @@
 #include <hearth/err.h>
 #include <lwip/tcp.h>
 #include <stdbool.h>
+#include <string.h>
 
 /* One entry per lwIP PCB is enough: a connection never outlives its PCB. */
 #define TCP_CONNS MEMP_NUM_TCP_PCB
@@ -207,6 +208,21 @@ int netstack_tcp_listen(uint16_t port, const struct netstack_tcp_ops *ops, void 
     }
     tcp_close(pcb); /* never connected, so this frees it at once */
     return netstack_err(err);
+}
+
+int netstack_tcp_peer(const struct netstack_tcp *c, uint8_t addr[16])
+{
+    if (!c->pcb)
+        return 0;
+    const ip_addr_t *ip = &c->pcb->remote_ip;
+#if LWIP_IPV6
+    if (IP_IS_V6(ip)) {
+        memcpy(addr, ip_2_ip6(ip)->addr, 16);
+        return 16;
+    }
+#endif
+    memcpy(addr, &ip_2_ip4(ip)->addr, 4); /* lwIP keeps it in network byte order */
+    return 4;
 }
 
 size_t netstack_tcp_writable(const struct netstack_tcp *c)
