@@ -80,8 +80,8 @@ static void echo_body(struct http_exchange *x, void *arg)
 }
 
 static const struct http_route test_routes[] = {
-    {"GET", "/api/health", 0, web_health, NULL},
-    {"POST", "/echo", 0, echo_body, NULL},
+    {"GET", "/api/health", 0, web_health, NULL, HTTP_ACCESS_PUBLIC},
+    {"POST", "/echo", 0, echo_body, NULL, HTTP_ACCESS_PUBLIC},
 };
 
 static struct fake_stream *open_conn(void)
