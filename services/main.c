@@ -188,6 +188,7 @@ static void start_services(struct loop *loop, const char *cmdline)
     if (tls_ok && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
         tls_echo_start(TLS_ECHO_PORT);
     web_readings_set_store(st);
+    web_auth_init(st, tls_ok ? tls_random : NULL);
     web_start(loop, tls_ok ? tls_listen : NULL);
     start_sensors(loop, cmdline, st, tls_ok);
 }
