@@ -41,6 +41,13 @@ int auth_init(struct auth *a, struct store *st, int (*random)(void *buf, size_t 
               uint64_t (*now_ns)(void));
 
 /*
+ * Measures the password hash on this machine and logs it ("auth: PBKDF2-HMAC-SHA256: N iterations for
+ * ~200 ms; one check took M ms"): the boot argument auth.bench=1 runs it, to tune and document the cost
+ * per board. Blocks for about half a second.
+ */
+void auth_benchmark(uint64_t (*now_ns)(void));
+
+/*
  * The guard for the HTTPS server (http_server.guard, guard_arg = the struct auth). Default deny:
  *   - HTTP_ACCESS_HANDLER routes pass untouched (their handler checks a bearer token itself);
  *   - any request that a browser marks as coming from another site (Sec-Fetch-Site other than

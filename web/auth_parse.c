@@ -181,6 +181,8 @@ static int read_string(struct json *j, uint8_t *out, size_t cap, size_t *len)
 
 int auth_json_string(const uint8_t *body, size_t len, const char *name, char *out, size_t cap)
 {
+    if (!body)
+        return -HEARTH_EINVAL;
     struct json j = {body, body + len};
     char seen[JSON_MAX_MEMBERS][JSON_NAME_MAX + 1];
     unsigned members = 0;

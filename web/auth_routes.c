@@ -289,3 +289,17 @@ int auth_init(struct auth *a, struct store *st, int (*random)(void *buf, size_t 
     log_line("auth: setup code %s (enter it on the hub's web page to set the owner password)", shown);
     return 0;
 }
+
+void auth_benchmark(uint64_t (*now_ns)(void))
+{
+    static const uint8_t salt[AUTH_PW_SALT_LEN] = {1};
+    struct auth_pw pw;
+    uint32_t iterations = auth_pw_calibrate(AUTH_PW_TARGET_NS, now_ns);
+    uint64_t t0 = now_ns();
+    int rc = auth_pw_make(&pw, "benchmark passphrase", 20, salt, iterations);
+    uint64_t t1 = now_ns();
+    log_line("auth: PBKDF2-HMAC-SHA256: %lu iterations for ~%lu ms (floor %lu); one check took %lu ms%s",
+             (unsigned long)iterations, (unsigned long)(AUTH_PW_TARGET_NS / 1000000u),
+             (unsigned long)AUTH_PW_MIN_ITERATIONS, (unsigned long)((t1 - t0) / 1000000u),
+             rc < 0 ? " (failed)" : "");
+}
