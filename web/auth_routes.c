@@ -90,12 +90,12 @@ static int body_field(struct http_exchange *x, const char *name, char *out, size
 void auth_state(struct http_exchange *x, void *arg)
 {
     struct auth *a = arg;
-    if (a->current)
-        http_respond_fmt(x, 200, "application/json", "{\"paired\":%s,\"logged_in\":true,\"csrf\":\"%s\"}\n",
-                         a->owner.paired ? "true" : "false", a->current->csrf);
-    else
-        http_respond_fmt(x, 200, "application/json", "{\"paired\":%s,\"logged_in\":false}\n",
-                         a->owner.paired ? "true" : "false");
+    char body[160];
+    int n = snprintf(body, sizeof(body), "{\"paired\":%s,\"logged_in\":%s%s%s%s}\n",
+                     a->owner.paired ? "true" : "false", a->current ? "true" : "false",
+                     a->current ? ",\"csrf\":\"" : "", a->current ? a->current->csrf : "",
+                     a->current ? "\"" : "");
+    http_respond(x, 200, "application/json", NO_STORE, body, (size_t)n, 1);
 }
 
 void auth_setup(struct http_exchange *x, void *arg)
@@ -151,10 +151,12 @@ out:
 }
 
 /*
- * Checks a password guess under the throttle. Returns 0 when it is right; otherwise it has answered
+ * Checks a password guess under the throttle (what: the console's words for a right one). Returns 0 when
+ * it is right; otherwise it has answered
  * (429, 401, 500) and returns < 0.
  */
-static int check_guess(struct auth *a, struct http_exchange *x, const char *guess, size_t len)
+static int check_guess(struct auth *a, struct http_exchange *x, const char *guess, size_t len,
+                       const char *what)
 {
     char who[48];
     uint8_t addr[16];
@@ -187,7 +189,7 @@ static int check_guess(struct auth *a, struct http_exchange *x, const char *gues
         return rc;
     }
     auth_throttle_succeeded(&a->throttle, addr, addr_len, a->now_ns());
-    log_line("auth: owner logged in from %s (password check took %lu ms)", who, (unsigned long)took_ms);
+    log_line("auth: %s from %s (password check took %lu ms)", what, who, (unsigned long)took_ms);
     return 0;
 }
 
@@ -200,7 +202,7 @@ void auth_login(struct http_exchange *x, void *arg)
         return;
     }
     int n = body_field(x, "password", password, sizeof(password));
-    if (n >= 0 && check_guess(a, x, password, (size_t)n) == 0)
+    if (n >= 0 && check_guess(a, x, password, (size_t)n, "owner logged in") == 0)
         start_session(a, x);
     memset(password, 0, sizeof(password));
 }
@@ -239,7 +241,7 @@ void auth_password(struct http_exchange *x, void *arg)
         goto out;
     }
     struct auth_session *keep = a->current;
-    if (check_guess(a, x, current, (size_t)n) < 0)
+    if (check_guess(a, x, current, (size_t)n, "password change allowed") < 0)
         goto out;
     int rc = make_record(a, fresh, (size_t)m, &pw);
     if (rc == 0)
