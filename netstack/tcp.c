@@ -9,6 +9,7 @@
 #include <hearth/err.h>
 #include <lwip/tcp.h>
 #include <stdbool.h>
+#include <string.h>
 
 /* One entry per lwIP PCB is enough: a connection never outlives its PCB. */
 #define TCP_CONNS MEMP_NUM_TCP_PCB
@@ -231,6 +232,21 @@ uint32_t netstack_tcp_pcb_trace_id(const struct tcp_pcb *pcb)
     if (arg < first || arg >= (uintptr_t)&conns[TCP_CONNS] || (arg - first) % sizeof(conns[0]) != 0)
         return 0;
     return ((const struct netstack_tcp *)pcb->callback_arg)->trace_id;
+}
+
+int netstack_tcp_peer(const struct netstack_tcp *c, uint8_t addr[16])
+{
+    if (!c->pcb)
+        return 0;
+    const ip_addr_t *ip = &c->pcb->remote_ip;
+#if LWIP_IPV6
+    if (IP_IS_V6(ip)) {
+        memcpy(addr, ip_2_ip6(ip)->addr, 16);
+        return 16;
+    }
+#endif
+    memcpy(addr, &ip_2_ip4(ip)->addr, 4); /* lwIP keeps it in network byte order */
+    return 4;
 }
 
 size_t netstack_tcp_writable(const struct netstack_tcp *c)

@@ -53,6 +53,12 @@ size_t netstack_tcp_writable(const struct netstack_tcp *c);
 int netstack_tcp_write(struct netstack_tcp *c, const void *data, size_t len);
 
 /*
+ * Copies the peer's address into addr (network byte order) and returns its length: 4 for IPv4, 16 for
+ * IPv6, 0 if c is no longer connected.
+ */
+int netstack_tcp_peer(const struct netstack_tcp *c, uint8_t addr[16]);
+
+/*
  * Closes the connection: bytes already written are still delivered, then FIN. Unconsumed received data
  * is discarded. closed() is not called for a close asked for here, and c is invalid afterwards (even
  * when called from inside a callback for c).

@@ -58,6 +58,7 @@ static int on_accept(struct netstack_tcp *c, void *listen_arg, void **conn_arg)
     if (!t)
         return -HEARTH_ENOMEM;
     *t = (struct tcp_stream){.stream = {.ops = &plain_ops, .trace_id = netstack_tcp_trace_id(c)}, .conn = c};
+    t->stream.peer_addr_len = (uint8_t)netstack_tcp_peer(c, t->stream.peer_addr);
     int rc = l->accept(&t->stream, l->arg);
     if (rc < 0 || !t->stream.handler || !t->stream.handler->on_data) {
         memset(t, 0, sizeof(*t));

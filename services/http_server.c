@@ -92,6 +92,8 @@ const char *http_reason(int status)
     case 201: return "Created";
     case 204: return "No Content";
     case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
@@ -99,6 +101,7 @@ const char *http_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
@@ -242,6 +245,20 @@ int http_is_secure(const struct http_exchange *x)
     return x->conn->stream->secure;
 }
 
+unsigned http_peer(const struct http_exchange *x, uint8_t addr[16])
+{
+    const struct hearth_stream *s = x->conn->stream;
+    unsigned n = s->peer_addr_len <= 16 ? s->peer_addr_len : 0;
+    memcpy(addr, s->peer_addr, n);
+    return n;
+}
+
+/* Asks the server's guard whether route (NULL: the fallback) may run; 1 when it may. */
+static int admitted(struct http_server *srv, struct http_exchange *x, const struct http_route *route)
+{
+    return !srv->guard || srv->guard(x, route, srv->guard_arg) == 0;
+}
+
 static void dispatch(struct http_conn *c)
 {
     struct http_exchange *x = &c->x;
@@ -252,7 +269,7 @@ static void dispatch(struct http_conn *c)
     x->path[plen] = '\0';
     x->query = target[plen] ? target + plen + 1 : "";
 
-    int path_matched = 0;
+    int path_matched = 0, denied = 0;
     for (unsigned i = 0; i < srv->route_count; i++) {
         const struct http_route *r = &srv->routes[i];
         int match =
@@ -263,13 +280,20 @@ static void dispatch(struct http_conn *c)
         if (r->method && strcmp(r->method, x->req.method) != 0 &&
             !(strcmp(r->method, "GET") == 0 && strcmp(x->req.method, "HEAD") == 0))
             continue;
-        r->fn(x, r->arg);
+        if (admitted(srv, x, r))
+            r->fn(x, r->arg);
+        else
+            denied = 1;
         break;
     }
-    if (!x->answered && !path_matched && srv->fallback)
-        srv->fallback(x, srv->fallback_arg);
+    if (!x->answered && !path_matched && srv->fallback) {
+        if (admitted(srv, x, NULL))
+            srv->fallback(x, srv->fallback_arg);
+        else
+            denied = 1;
+    }
     if (!x->answered)
-        http_respond_error(x, path_matched ? 405 : 404);
+        http_respond_error(x, denied ? 403 : path_matched ? 405 : 404); /* a guard that refused silently */
 }
 
 /* Answers a framing error and closes afterwards: after a malformed request the stream is out of sync. */

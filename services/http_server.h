@@ -24,13 +24,31 @@ struct http_exchange; /* one request and its response, valid during the handler 
 /* A route handler: must answer with exactly one http_respond* call. */
 typedef void (*http_handler_fn)(struct http_exchange *x, void *arg);
 
+/*
+ * Who may call a route. The server's guard (below) enforces it; the engine only passes it on. The
+ * default (0: a designated initializer that leaves it out) is the strictest. Positional initializers
+ * must name it: -Wextra's missing-field-initializers makes every route table say who may call what.
+ */
+enum http_access {
+    HTTP_ACCESS_OWNER = 0, /* an owner session is required (and for state-changing methods a CSRF token) */
+    HTTP_ACCESS_PUBLIC,    /* anyone; state-changing methods must still not come from another site */
+    HTTP_ACCESS_HANDLER,   /* the handler authenticates the caller itself (a sensor's bearer token) */
+};
+
 struct http_route {
     const char *method; /* "GET", "POST", ...; NULL matches any */
     const char *path;   /* exact path, or a prefix when it ends in '/' and prefix is set */
     int prefix;
     http_handler_fn fn;
     void *arg;
+    enum http_access access;
 };
+
+/*
+ * Runs before a matched route's handler, and before the fallback (route NULL). Returns 0 to let the
+ * request through, or answers it with exactly one http_respond* call and returns non-zero.
+ */
+typedef int (*http_guard_fn)(struct http_exchange *x, const struct http_route *route, void *arg);
 
 struct http_server {
     const struct http_route *routes;
@@ -40,6 +58,10 @@ struct http_server {
     struct loop *loop;
     unsigned active; /* connections open now */
     unsigned long served, refused;
+    /* Access control for every handler and the fallback; NULL lets everything through (port 80's
+     * redirect needs none). */
+    http_guard_fn guard;
+    void *guard_arg;
 };
 
 /* The request as parsed; path and query are split out of the target (query may be ""). */
@@ -48,6 +70,12 @@ const char *http_path(const struct http_exchange *x);
 const char *http_query(const struct http_exchange *x);
 const uint8_t *http_body(const struct http_exchange *x, size_t *len);
 int http_is_secure(const struct http_exchange *x);
+
+/*
+ * Copies the client's address (network byte order) into addr and returns its length: 4 (IPv4),
+ * 16 (IPv6), or 0 when the transport does not know it.
+ */
+unsigned http_peer(const struct http_exchange *x, uint8_t addr[16]);
 
 /*
  * Answers with status, the given headers block (extra "Name: value\r\n" lines or NULL) and body.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* The hub's entry point: banner and self-checks, then TLS, the store, the network services and the loop. */
+#include "auth.h"
 #include "cmdline.h"
 #include "coap_server.h"
 #include "disk.h"
@@ -197,12 +198,14 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
  */
 static void start_services(struct loop *loop, const char *cmdline)
 {
-    uint64_t echo = 0, tlsecho = 0;
+    uint64_t echo = 0, tlsecho = 0, bench = 0;
     int tls_ok = start_tls(loop, cmdline) == 0;
     uint8_t seed[32];
     if (tls_ok && tls_random(seed, sizeof(seed)) == 0)
         netstack_reseed(seed, sizeof(seed)); /* ports, DNS ids and TCP sequence numbers from the DRBG */
     struct store *st = open_store(loop, cmdline);
+    if (cmdline_get_u64(cmdline, "auth.bench", &bench) == 0 && bench)
+        auth_benchmark(hearth_plat_monotonic_ns); /* measures the password hash's cost on this board */
     if (netstack_start(loop, cmdline) < 0)
         return;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
@@ -211,6 +214,7 @@ static void start_services(struct loop *loop, const char *cmdline)
     if (tls_ok && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
         tls_echo_start(TLS_ECHO_PORT);
     web_readings_set_store(st);
+    web_auth_init(st, tls_ok ? tls_random : NULL);
     web_start(loop, tls_ok ? tls_listen : NULL);
     start_sensors(loop, cmdline, st, tls_ok);
 }

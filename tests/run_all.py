@@ -118,6 +118,8 @@ def hosted_system_tests():
     system_script("tests/system/test_net_hosted.py", "hosted-net", "--preset", "hosted-asan")
     # openssl s_client 1.3/1.2 against the device identity, reboot, corrupted key
     system_script("tests/system/test_tls_hosted.py", "hosted-tls", "--preset", "hosted-asan")
+    # pairing, login, session cookie, CSRF and cross-site refusals, throttling, persistence (curl)
+    system_script("tests/system/test_auth_hosted.py", "hosted-auth", "--preset", "hosted-asan")
     # mosquitto and paho clients, durability across SIGKILL
     system_script("tests/system/test_mqtt_hosted.py", "hosted-mqtt", "--preset", "hosted-asan")
     # curl and mosquitto_pub: HTTP ingest with sensor tokens, the registry, HA discovery, SIGKILL after 201

@@ -66,6 +66,12 @@ long long tls_time_seconds(long long *now);
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C /* the entropy accumulator (SHA-512) and SHA-384 share sha512.c */
 #define MBEDTLS_HKDF_C   /* TLS 1.3's key schedule (through PSA) */
+/*
+ * PBKDF2-HMAC-SHA256 for the owner's password (web/auth_password.c). The module also brings PBES2
+ * decryption of password-protected keys into PK parsing; without CBC no such scheme is usable, and we
+ * only ever parse our own unencrypted key.
+ */
+#define MBEDTLS_PKCS5_C
 #define MBEDTLS_BIGNUM_C
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED

@@ -275,6 +275,7 @@ static void advance(struct tls_conn *c)
         }
         c->state = CONN_OPEN;
         c->stream = (struct hearth_stream){.ops = &tls_ops, .secure = 1, .trace_id = c->trace_id};
+        c->stream.peer_addr_len = c->tcp ? (uint8_t)netstack_tcp_peer(c->tcp, c->stream.peer_addr) : 0;
         c->depth++;
         int rc = c->listener->accept(&c->stream, c->listener->arg);
         c->depth--;

@@ -48,7 +48,7 @@ void web_static(struct http_exchange *x, void *arg)
         http_respond_error(x, a ? 405 : 404);
         return;
     }
-    char headers[160];
+    char headers[256];
     const char *inm = http_header_value(req, "If-None-Match");
     if (inm && (strcmp(inm, a->etag) == 0 || strcmp(inm, "*") == 0)) {
         snprintf(headers, sizeof(headers), "ETag: %s\r\nCache-Control: no-cache\r\n", a->etag);
@@ -57,7 +57,10 @@ void web_static(struct http_exchange *x, void *arg)
     }
     const char *ae = http_header_value(req, "Accept-Encoding");
     int gz = a->gz && ae && accepts_gzip(ae);
-    snprintf(headers, sizeof(headers), "ETag: %s\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\n%s",
+    /* No framing by other sites: the login page and the dashboard must not be clickjacked. */
+    snprintf(headers, sizeof(headers),
+             "ETag: %s\r\nCache-Control: no-cache\r\nVary: Accept-Encoding\r\n"
+             "Content-Security-Policy: frame-ancestors 'none'\r\n%s",
              a->etag, gz ? "Content-Encoding: gzip\r\n" : "");
     http_respond(x, 200, a->content_type, headers, gz ? a->gz : a->data, gz ? a->gz_len : a->len, 0);
 }

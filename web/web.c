@@ -2,33 +2,66 @@
 /* Wires the hub's routes to listeners: HTTPS on 443, and on 80 a redirect to it. */
 #include "web.h"
 
+#include "auth.h"
 #include "log.h"
 #include "tcp_stream.h"
 
 #include <hearth/err.h>
+#include <hearth/plat.h>
 
 #define HTTPS_PORT 443
 #define HTTP_PORT 80
 
+static struct auth web_auth;
+
+/*
+ * Every route says who may call it (http_server.h): leaving access out means an owner session is
+ * required (HTTP_ACCESS_OWNER). Only what the login page needs is public; routes whose handler checks
+ * a token itself (sensors posting readings) say HTTP_ACCESS_HANDLER.
+ */
 const struct http_route web_routes[] = {
-    {"GET", "/api/health", 0, web_health, NULL},
-    {"GET", "/api/readings", 0, web_readings, NULL},
-    {"POST", "/api/readings", 0, web_post_readings, NULL}, /* sensors: their own bearer token */
-    {"GET", "/api/sensors", 0, web_sensors, NULL},
-    {"GET", "/api/trace", 0, web_trace, NULL},
-    /* The owner's sensor management; the session and CSRF checks belong here, around these two. */
-    {"PUT", "/api/sensors/", 1, web_put_sensor, NULL},
-    {"POST", "/api/sensors/", 1, web_rotate_token, NULL},
+    {"GET", "/api/health", 0, web_health, NULL, HTTP_ACCESS_PUBLIC},
+    {"GET", "/api/auth/state", 0, auth_state, &web_auth, HTTP_ACCESS_PUBLIC},
+    {"POST", "/api/auth/setup", 0, auth_setup, &web_auth, HTTP_ACCESS_PUBLIC},
+    {"POST", "/api/auth/login", 0, auth_login, &web_auth, HTTP_ACCESS_PUBLIC},
+    {"POST", "/api/auth/logout", 0, auth_logout, &web_auth, HTTP_ACCESS_OWNER},
+    {"POST", "/api/auth/password", 0, auth_password, &web_auth, HTTP_ACCESS_OWNER},
+    {"GET", "/api/readings", 0, web_readings, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/sensors", 0, web_sensors, NULL, HTTP_ACCESS_OWNER},
+    {"POST", "/api/readings", 0, web_post_readings, NULL, HTTP_ACCESS_HANDLER}, /* sensors: bearer token */
+    {"GET", "/api/trace", 0, web_trace, NULL, HTTP_ACCESS_OWNER},
+    {"PUT", "/api/sensors/", 1, web_put_sensor, NULL, HTTP_ACCESS_OWNER},
+    {"POST", "/api/sensors/", 1, web_rotate_token, NULL, HTTP_ACCESS_OWNER},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
 static struct http_server https_server, redirect_server;
+static int auth_ready;
+
+static int no_random(void *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    return -HEARTH_ENOTSUP;
+}
+
+int web_auth_init(struct store *st, int (*random)(void *buf, size_t len))
+{
+    auth_ready = 1;
+    return auth_init(&web_auth, st, random ? random : no_random, hearth_plat_monotonic_ns);
+}
 
 int web_start(struct loop *loop, web_secure_listen_fn secure_listen)
 {
     int rc = 0;
-    https_server = (struct http_server){
-        .routes = web_routes, .route_count = web_route_count, .fallback = web_static, .loop = loop};
+    if (!auth_ready)
+        web_auth_init(NULL, NULL); /* the guard still runs: without a password nobody gets a session */
+    https_server = (struct http_server){.routes = web_routes,
+                                        .route_count = web_route_count,
+                                        .fallback = web_static,
+                                        .loop = loop,
+                                        .guard = auth_guard,
+                                        .guard_arg = &web_auth};
     redirect_server = (struct http_server){.fallback = web_redirect, .loop = loop};
 
     if (!secure_listen) {

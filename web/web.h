@@ -7,6 +7,7 @@
 #include "loop.h"
 
 #include <hearth/stream.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* How to listen for TLS connections (tls_listen); passed in so that web/ does not link the TLS layer. */
@@ -58,6 +59,15 @@ int web_problem(struct http_exchange *x, int status, const char *extra_headers, 
 int web_is_json(const struct http_exchange *x);
 
 struct store;
+
+/*
+ * Owner authentication (web/auth.h) for the HTTPS server: loads the password from st (NULL: nothing
+ * persists) and, until one is set, prints a setup code on the console. random fills a buffer with secret
+ * bytes (tls_random; NULL: none, so no setup code and no sessions). Call before web_start (which otherwise
+ * starts authentication without a store or random source). Returns auth_init's result.
+ */
+int web_auth_init(struct store *st, int (*random)(void *buf, size_t len));
+
 /* The store web_readings answers from (NULL: 503 until there is one). */
 void web_readings_set_store(struct store *st);
 struct store *web_readings_store(void);

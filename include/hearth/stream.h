@@ -37,6 +37,13 @@ struct hearth_stream {
     void *arg;                                   /* the handler's, set by the accept callback */
     int secure;                                  /* 1 when the bytes travel inside TLS */
     uint32_t trace_id; /* the connection's id in trace events (services/trace.h), set by the transport */
+    /*
+     * The peer's address as the transport saw it (network byte order), for per-client limits such as
+     * login throttling: 4 bytes for IPv4, 16 for IPv6, 0 when the transport does not know it.
+     * Filled by the transport before the accept callback runs.
+     */
+    uint8_t peer_addr[16];
+    uint8_t peer_addr_len;
 };
 
 /*

@@ -39,17 +39,21 @@ def pub(topic, message, qos=1, user=USER, password=PASSWORD, extra=()):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=20)
 
 
-def api(ca, path):
-    r = subprocess.run(["curl", "-s", "--max-time", "20", "--cacert", ca, "--resolve", f"hearth.local:443:{HUB}",
-                        f"https://hearth.local{path}"], capture_output=True, text=True, timeout=30)
-    try:
-        return json.loads(r.stdout)
-    except ValueError:
-        return {"error": r.stdout[:200] or r.stderr[:200]}
+def api(ca, path, cookie):
+    """GET path as the owner (cookie: the session id from net.owner_session); the JSON answer or an error."""
+    r = net.curl(ca, "GET", path, cookie=cookie)
+    return r.json() if r.status == 200 else {"error": repr(r)}
 
 
-def readings(ca, sensor, quantity):
-    return api(ca, f"/api/readings?sensor={sensor}&quantity={quantity}")
+def readings(ca, sensor, quantity, cookie):
+    return api(ca, f"/api/readings?sensor={sensor}&quantity={quantity}", cookie)
+
+
+def login(hub, ca):
+    """The owner's session cookie (pairing on the first boot), checked; None when it failed."""
+    cookie, detail = net.owner_session(hub, ca)
+    check("owner login for the readings API", cookie is not None, "" if cookie else detail)
+    return cookie
 
 
 def write_pem(hub, path):
@@ -74,6 +78,7 @@ def run(binary, artifacts, tmp):
         if not check("hub up with the broker on 1883", up, "" if up else hub.tail()):
             return
         write_pem(hub, ca)
+        cookie = login(hub, ca)
         # A watcher on the wildcard, the way a local tool would follow the sensors.
         sub = subprocess.Popen(["mosquitto_sub", "-h", HUB, "-u", USER, "-P", PASSWORD, "-t", "hearth/#", "-v",
                                 "-C", "3", "-W", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -113,11 +118,11 @@ def run(binary, artifacts, tmp):
         r = pub("hearth/pot1/temperature", "500")
         check("an out-of-range reading is rejected", hub.wait_for(r"ingest: rejected (hearth/)?pot1/temperature", 5)
               is not None)
-        data = readings(ca, "pot1", "moisture")
+        data = readings(ca, "pot1", "moisture", cookie)
         values = [str(x["value"]) for x in data.get("readings", [])]
         check("GET /api/readings returns the stored readings", [float(v) for v in values] == [float(v) for v in sent],
               json.dumps(data)[:200])
-        listed = {(x["id"], q["quantity"]): q for x in api(ca, "/api/sensors").get("sensors", [])
+        listed = {(x["id"], q["quantity"]): q for x in api(ca, "/api/sensors", cookie).get("sensors", [])
                   for q in x.get("series", [])}
         pot = listed.get(("pot1", "moisture"), {})
         check("GET /api/sensors lists each sensor with its count and latest value",
@@ -133,11 +138,12 @@ def run(binary, artifacts, tmp):
     hub = boot(binary, disk, artifacts, "boot2")
     try:
         hub.wait_for(r"web: HTTPS on port 443", 30)
-        data = readings(ca, "pot1", "moisture")
+        cookie = login(hub, ca)
+        data = readings(ca, "pot1", "moisture", cookie)
         values = [float(x["value"]) for x in data.get("readings", [])]
         check("every acknowledged QoS 1 reading survives SIGKILL and a reboot", values == [31.5, 32.0, 33.25],
               json.dumps(data)[:200])
-        data = readings(ca, "pot1", "temperature")
+        data = readings(ca, "pot1", "temperature", cookie)
         check("rejected readings were not stored", data.get("count") == 0, json.dumps(data)[:200])
         # paho-mqtt: a client with a last will that vanishes without DISCONNECT.
         import paho.mqtt.client as mqtt  # noqa: E402 (Debian python3-paho-mqtt)

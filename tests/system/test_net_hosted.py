@@ -10,6 +10,7 @@ packages iproute2, iputils-ping and dnsmasq-base (`./hearth setup`). Prints `PAS
 a closing `N passed, M failed`."""
 import argparse
 import ctypes
+import json
 import os
 import random
 import re
@@ -243,6 +244,93 @@ def certificate_pem(lines):
     """The device certificate that tls.printcert=1 put on the console, or None."""
     m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", "\n".join(lines) + "\n", re.S)
     return m.group(0) if m else None
+
+
+# ---- HTTPS with curl, and owner login (the dashboard API needs a session). ----
+
+OWNER_PASSWORD = "correct horse battery staple"
+
+
+class Reply:
+    """One HTTP answer: status, headers (lower-case names, list of values) and the body as text."""
+
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def header(self, name):
+        values = self.headers.get(name.lower())
+        return values[0] if values else None
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return {}
+
+    def __repr__(self):
+        return f"{self.status} {self.body.strip()[:160]}"
+
+
+def curl(ca, method, path, body=None, cookie=None, csrf=None, headers=(), source=None, hub_ip=HUB_IP):
+    """One request with curl to https://hearth.local<path> (resolved to the hub), verified against the
+    device certificate in ca. body (a dict) is sent as JSON; cookie is the session id; source an address
+    to send from. Returns a Reply (status 0 when curl failed)."""
+    cmd = ["curl", "-s", "-i", "--http1.1", "--max-time", "30", "--cacert", ca, "--resolve",
+           f"hearth.local:443:{hub_ip}", "-X", method]
+    if source:
+        cmd += ["--interface", source]
+    if body is not None:
+        cmd += ["-H", "Content-Type: application/json", "--data-binary", json.dumps(body)]
+    if cookie:
+        cmd += ["-H", f"Cookie: hearth_session={cookie}"]
+    if csrf:
+        cmd += ["-H", f"X-CSRF-Token: {csrf}"]
+    for h in headers:
+        cmd += ["-H", h]
+    r = subprocess.run(cmd + [f"https://hearth.local{path}"], capture_output=True, timeout=60)
+    raw = r.stdout.decode("utf-8", "replace")
+    head, _, text = raw.partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    m = re.match(r"HTTP/1\.1 (\d+)", lines[0]) if lines else None
+    found = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        found.setdefault(name.strip().lower(), []).append(value.strip())
+    return Reply(int(m.group(1)) if m else 0, found, text if m else r.stderr.decode("utf-8", "replace"))
+
+
+def session_cookie(reply):
+    """The hearth_session value a Set-Cookie header of reply carries, or None."""
+    for value in reply.headers.get("set-cookie", []):
+        m = re.match(r"hearth_session=([^;]*)", value)
+        if m:
+            return m.group(1)
+    return None
+
+
+def setup_code(hub, timeout=30):
+    """The pairing code the hub printed on its console, or None."""
+    m = hub.wait_for(r"auth: setup code ([0-9A-Z]{5}-[0-9A-Z]{5})", timeout)
+    return m.group(1) if m else None
+
+
+def owner_session(hub, ca, password=OWNER_PASSWORD):
+    """Logs in as the owner, first pairing the hub with its console setup code if it is not paired.
+    Returns (cookie, csrf token), or (None, what went wrong)."""
+    state = curl(ca, "GET", "/api/auth/state").json()
+    if state.get("paired") is False:
+        code = setup_code(hub)
+        if not code:
+            return None, "no setup code on the console:" + hub.tail()
+        r = curl(ca, "POST", "/api/auth/setup", {"code": code, "password": password})
+    elif state.get("paired") is True:
+        r = curl(ca, "POST", "/api/auth/login", {"password": password})
+    else:
+        return None, f"GET /api/auth/state: {state}"
+    cookie = session_cookie(r)
+    if r.status != 200 or not cookie:
+        return None, repr(r)
+    return cookie, r.json().get("csrf")
 
 
 def make_netns():

@@ -80,8 +80,8 @@ static void echo_body(struct http_exchange *x, void *arg)
 }
 
 static const struct http_route test_routes[] = {
-    {"GET", "/api/health", 0, web_health, NULL},
-    {"POST", "/echo", 0, echo_body, NULL},
+    {"GET", "/api/health", 0, web_health, NULL, HTTP_ACCESS_PUBLIC},
+    {"POST", "/echo", 0, echo_body, NULL, HTTP_ACCESS_PUBLIC},
 };
 
 static struct fake_stream *open_conn(void)
@@ -261,6 +261,51 @@ static void test_static_and_redirect(void)
     finish(r);
 }
 
+/* A guard that records what it was asked and refuses /echo without answering (the engine says 403). */
+static const struct http_route *guard_saw;
+static int guard_calls;
+static uint8_t guard_peer[16];
+static unsigned guard_peer_len;
+static int test_guard(struct http_exchange *x, const struct http_route *route, void *arg)
+{
+    (void)arg;
+    guard_calls++;
+    guard_peer_len = http_peer(x, guard_peer);
+    guard_saw = route;
+    if (strcmp(http_path(x), "/private.txt") == 0) {
+        http_respond_error(x, 401);
+        return 1;
+    }
+    return route && strcmp(route->path, "/echo") == 0;
+}
+
+static void test_guard_hook(void)
+{
+    server.guard = test_guard;
+    struct fake_stream *f = open_conn();
+    f->s.peer_addr_len = 4;
+    memcpy(f->s.peer_addr, (uint8_t[]){192, 0, 2, 7}, 4);
+    send_text(f, "GET /api/health HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK(strncmp(f->out, "HTTP/1.1 200", 12) == 0 && guard_calls == 1 && guard_saw == &test_routes[0]);
+    CHECK(guard_saw && guard_saw->access == HTTP_ACCESS_PUBLIC);
+    CHECK(guard_peer_len == 4 && memcmp(guard_peer, (uint8_t[]){192, 0, 2, 7}, 4) == 0);
+    f->out_len = 0;
+    send_text(f, "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi");
+    CHECK(strncmp(f->out, "HTTP/1.1 403", 12) == 0 && guard_calls == 2);
+    f->out_len = 0;
+    send_text(f, "GET /hearth.css HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK(strncmp(f->out, "HTTP/1.1 200", 12) == 0 && guard_calls == 3 && guard_saw == NULL);
+    f->out_len = 0;
+    send_text(f, "GET /private.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK(strncmp(f->out, "HTTP/1.1 401", 12) == 0 && guard_calls == 4);
+    /* A method the route does not take is answered before any guard runs. */
+    f->out_len = 0;
+    send_text(f, "DELETE /api/health HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK(strncmp(f->out, "HTTP/1.1 405", 12) == 0 && guard_calls == 4);
+    finish(f);
+    server.guard = NULL;
+}
+
 int main(void)
 {
     loop_init(&loop);
@@ -272,5 +317,6 @@ int main(void)
     test_backpressure();
     test_timeouts_and_budget();
     test_static_and_redirect();
+    test_guard_hook();
     return check_summary("http_server");
 }
