@@ -63,8 +63,12 @@ def coap_post(value, uri=URI, *extra):
     return coap("-m", "post", "-e", value, *extra, uri)
 
 
+# The owner's session cookie for the readings API (a hub restart ends it: log in again).
+SESSION = {"cookie": None}
+
+
 def values(ca, sensor="pot1", quantity="moisture"):
-    data = mq.readings(ca, sensor, quantity)
+    data = mq.readings(ca, sensor, quantity, SESSION["cookie"])
     return [float(x["value"]) for x in data.get("readings", [])], data
 
 
@@ -190,6 +194,7 @@ def run(binary, artifacts, tmp):
         if not check("hub up with CoAP on 5683", up, "" if up else hub.tail()):
             return
         mq.write_pem(hub, ca)
+        SESSION["cookie"] = mq.login(hub, ca)
         r = coap_post("21.5")
         check("coap-client -m post -e 21.5 gets 2.01 Created", response_codes(r) == ["2.01"],
               r.stdout[-300:] + r.stderr[-200:])
@@ -238,6 +243,7 @@ def run(binary, artifacts, tmp):
         up = hub.wait_for(r"coap: listening on 5683", 30) and hub.wait_for(r"web: HTTPS on port 443", 5)
         if not check("hub up again after SIGKILL", up, "" if up else hub.tail()):
             return
+        SESSION["cookie"] = mq.login(hub, ca)
         got, data = values(ca)
         check("every reading acknowledged with 2.01 survives SIGKILL and a reboot",
               got == [21.5, 22.0, 24.0, 25.0, 28.5], str(data)[:300])

@@ -41,6 +41,13 @@ class Api:
 
     def __init__(self, ca, tmp):
         self.ca, self.tmp = ca, tmp
+        self.cookie = self.csrf = None
+
+    def login(self, hub):
+        """Pairs (first boot) and logs in as the owner; requests without a sensor token then carry the
+        session cookie and CSRF token. Returns whether it worked."""
+        self.cookie, self.csrf = net.owner_session(hub, self.ca)
+        return self.cookie is not None
 
     def __call__(self, method, path, body=None, token=None, ctype="application/json"):
         head = os.path.join(self.tmp, "head.txt")
@@ -48,6 +55,8 @@ class Api:
                "--resolve", f"hearth.local:443:{HUB}", "-X", method, f"https://hearth.local{path}"]
         if token is not None:
             cmd += ["-H", f"Authorization: Bearer {token}"]
+        elif self.cookie:
+            cmd += ["-H", f"Cookie: hearth_session={self.cookie}", "-H", f"X-CSRF-Token: {self.csrf}"]
         if body is not None:
             cmd += ["-H", f"Content-Type: {ctype}", "--data-binary", "@-"]
         data = body if isinstance(body, str) or body is None else json.dumps(body)
@@ -244,6 +253,8 @@ def run(binary, artifacts, tmp):
         up = hub.wait_for(r"mqtt: listening on 1883", 30) and hub.wait_for(r"web: HTTPS on port 443", 5)
         if not check("hub up with HTTPS and MQTT", up and write_pem(hub, ca), "" if up else hub.tail()):
             return
+        if not check("the owner pairs and logs in", api.login(hub), str(api.csrf)):
+            return
         token = owner_and_readings(api, hub, now)
         discovery(api, hub)
         pot1 = sensors(api).get("pot1", {})
@@ -267,6 +278,7 @@ def run(binary, artifacts, tmp):
     hub = boot(binary, disk, artifacts, "boot2")
     try:
         up = hub.wait_for(r"web: HTTPS on port 443", 30)
+        check("the owner logs in again after the restart", up and api.login(hub), str(api.csrf))
         got = values(api, "pot1", "lux")
         check("every reading answered 201 survives SIGKILL and a restart", up and got == [100, 101, 102, 103, 104],
               str(got))

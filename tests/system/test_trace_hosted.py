@@ -26,9 +26,11 @@ def check(name, ok, detail=""):
     return net.check(f"trace: {name}", ok, detail)
 
 
-def curl(ca, path, local_port=None):
+def curl(ca, path, local_port=None, cookie=None):
     cmd = ["curl", "-s", "-S", "--max-time", "20", "--cacert", ca, "--resolve", f"hearth.local:443:{HUB}",
            "-o", "-", "-w", "\n%{http_code}"]
+    if cookie:
+        cmd += ["-H", f"Cookie: hearth_session={cookie}"]
     if local_port:
         cmd += ["--local-port", str(local_port)]
     r = subprocess.run(cmd + [f"https://hearth.local{path}"], capture_output=True, text=True, timeout=30)
@@ -107,7 +109,9 @@ def run(binary, artifacts, tmp):
         r = subprocess.run(["mosquitto_pub", "-h", HUB, "-q", "1", "-t", "hearth/pot9/moisture", "-m", "12.5"],
                            capture_output=True, text=True, timeout=20)
         check("mosquitto_pub QoS 1 acknowledged", r.returncode == 0, r.stderr.strip())
-        code, body, err = curl(ca, "/api/trace")
+        cookie, detail = net.owner_session(hub, ca)
+        check("the owner logs in to read the trace", cookie is not None, "" if cookie else str(detail))
+        code, body, err = curl(ca, "/api/trace", cookie=cookie)
         check("GET /api/trace answers 200", code == "200", f"{code} {err.strip()}")
         try:
             doc = json.loads(body)
