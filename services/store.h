@@ -198,12 +198,19 @@ int store_get_latest(struct store *s, uint8_t type, const uint8_t *key, uint8_t 
 int store_find_last(struct store *s, const struct store_query *q, struct store_record *out, uint8_t *buf,
                     size_t cap);
 
+/* What a retention policy says about a record. */
+enum store_retain {
+    STORE_DROP = 0,      /* past its age: dropped when its segment is compacted */
+    STORE_KEEP = 1,      /* carried forward */
+    STORE_KEEP_SOON = 2, /* carried forward, but due to go soon: store_expire waits rather than copy it */
+};
+
 /*
- * A retention policy: returns non-zero to keep rec, 0 to drop it. The store asks it only when rec's
- * segment is compacted: while reclaiming space (about records other than readings; readings are evicted
- * there whatever the policy says) and in store_expire (about every record). Dropping is never undone and
- * nothing else is dropped: a policy that keeps everything keeps the store as it was without one. It runs
- * inside the store and must not call it; rec is valid during the call only.
+ * A retention policy, asked about a record only when its segment is compacted: while reclaiming space
+ * (about records other than readings; readings are evicted there whatever the policy says) and in
+ * store_expire (about every record). Dropping is never undone and nothing else is dropped: a policy that
+ * keeps everything keeps the store as it was without one. It runs inside the store and must not call
+ * it; rec is valid during the call only. Returns an enum store_retain.
  */
 typedef int (*store_retain_fn)(void *arg, const struct store_record *rec);
 
@@ -212,13 +219,13 @@ void store_set_retention(struct store *s, store_retain_fn retain, void *arg);
 
 /*
  * Age-based eviction: retires up to max_segments segments from the tail of the log, each one only if the
- * retention policy drops at least one of its records. Records the policy keeps, readings included, are
- * carried to the head (the compaction of store.h's format: crash-safe, rolled back as a whole when its
- * marker is missing). Stops at the first segment with nothing to drop, at the head segment, and when
- * the copies might not fit without the last free segments, so a record to drop behind a segment with
- * nothing to drop (one carried earlier, say) waits until the ring comes round to it. Commits what is
- * pending first.
- * Returns the number of segments retired (0 without a policy), -HEARTH_EBUSY or -HEARTH_EIO.
+ * policy drops at least one of its records and says STORE_KEEP_SOON of none (copying a record that is
+ * about to go would only keep it for another trip round the ring). Records the policy keeps, readings
+ * included, are carried to the head (the compaction of store.h's format: crash-safe, rolled back as a
+ * whole when its marker is missing). Stops at the first segment that does not qualify, at the head
+ * segment, and when the copies might not fit without the last free segments; so a record to drop behind
+ * such a segment (one carried earlier, say) waits until the ring comes round to it. Commits what is
+ * pending first. Returns the number of segments retired (0 without a policy), -HEARTH_EBUSY or -HEARTH_EIO.
  */
 int store_expire(struct store *s, uint32_t max_segments);
 

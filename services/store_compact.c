@@ -13,7 +13,7 @@ static bool dropped(struct store *s, const struct store_record *r, bool expiring
         s->st.evicted++;
         return true;
     }
-    if (s->retain && !s->retain(s->retain_arg, r)) {
+    if (s->retain && s->retain(s->retain_arg, r) == STORE_DROP) {
         s->st.expired++;
         return true;
     }
@@ -98,17 +98,23 @@ int store_make_room(struct store *s, uint32_t need_bytes)
     return 0;
 }
 
-/* 1 if the policy drops a record of segment seg, 0 if not, or -HEARTH_EIO. */
+/* 1 if segment seg is worth expiring (see store_expire), 0 if not, or -HEARTH_EIO. */
 static int has_expired(struct store *s, uint32_t seg)
 {
     struct store_cursor c;
     struct store_record r;
+    bool drop = false;
     int rc;
     store_cursor_init(s, &c, seg);
-    while ((rc = store_cursor_next(s, &c, &r)) > 0)
-        if (r.type != STORE_T_MARKER && !s->retain(s->retain_arg, &r))
-            return 1;
-    return rc;
+    while ((rc = store_cursor_next(s, &c, &r)) > 0) {
+        if (r.type == STORE_T_MARKER)
+            continue;
+        int verdict = s->retain(s->retain_arg, &r);
+        if (verdict == STORE_KEEP_SOON)
+            return 0;
+        drop |= verdict == STORE_DROP;
+    }
+    return rc < 0 ? rc : drop;
 }
 
 void store_set_retention(struct store *s, store_retain_fn retain, void *arg)
