@@ -195,7 +195,14 @@ int rollup_start(struct rollup *ru, struct loop *loop)
     }
     if (rc < 0)
         return rc;
-    log_line("rollup: %u series, newest mark %s; pending buckets recomputed from raw readings", ru->nseries,
+    unsigned long pending = 0;
+    for (unsigned i = 0; i < ru->nseries; i++)
+        for (int t = 0; t < ROLLUP_TIERS; t++)
+            if (ru->series[i].pend[t].pending)
+                pending += (unsigned long)((ru->series[i].pend[t].hi - ru->series[i].pend[t].lo) /
+                                               rollup_tier_ns((enum rollup_tier)t) +
+                                           1);
+    log_line("rollup: %u series, %lu buckets pending, newest mark %s", ru->nseries, pending,
              ru->mark_seq ? "found" : "none (rollups are back-filled from every stored reading)");
     store_set_retention(ru->store, rollup_retain, ru);
     ru->loop = loop;

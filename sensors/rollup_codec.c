@@ -70,7 +70,8 @@ void rollup_agg_merge(struct rollup_agg *a, const struct rollup_agg *b)
         *a = *b;
         return;
     }
-    a->count += b->count;
+    /* Saturates rather than wraps: found by fuzz_rollup merging a decoded count of 2^31 with itself. */
+    a->count = b->count > UINT32_MAX - a->count ? UINT32_MAX : a->count + b->count;
     a->min = b->min < a->min ? b->min : a->min;
     a->max = b->max > a->max ? b->max : a->max;
     a->sum += b->sum;

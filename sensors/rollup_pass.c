@@ -185,8 +185,11 @@ int rollup_tick(struct rollup *ru, uint64_t now)
         }
         struct store_query q = {.t_from = from, .t_to = to};
         ru->stats.passes++;
+        unsigned long before = ru->stats.written;
         if ((rc = store_iterate(ru->store, &q, visit, p)) < 0 || (rc = write_out(p)) < 0)
             goto out;
+        if (ru->stats.written > before)
+            log_line("rollup: %lu bucket versions written", ru->stats.written - before);
         /* The mark vouches for every due bucket: only a pass that left none may write it. */
         if (!left && (rc = write_mark(ru, reflected, now)) < 0)
             goto out;

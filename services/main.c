@@ -8,6 +8,7 @@
 #include "loop.h"
 #include "mqtt_broker.h"
 #include "netstack.h"
+#include "rollup.h"
 #include "selftest.h"
 #include "store.h"
 #include "tcp_stream.h"
@@ -148,13 +149,35 @@ static struct store *open_store(struct loop *loop, const char *cmdline)
     return st;
 }
 
+/*
+ * Rollups and retention tiers over the store: recovery reads the recent log, so it runs with the other
+ * disk work before the network. NULL (logged) without a store.
+ */
+static struct rollup *start_rollups(struct loop *loop, struct store *st)
+{
+    static struct rollup rollup;
+    int rc;
+    if (!st)
+        return NULL;
+    rollup_init(&rollup, st, netstack_wall_ns);
+    if ((rc = rollup_start(&rollup, loop)) < 0) {
+        log_line("rollup: not started (%s)", hearth_strerror(rc));
+        return NULL;
+    }
+    web_series_set_rollup(&rollup, netstack_wall_ns);
+    return &rollup;
+}
+
 /* Sensor ingest: the MQTT broker on 1883 and, with TLS, 8883; readings go into the store. */
-static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, int tls_ok)
+static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, struct rollup *ru,
+                          int tls_ok)
 {
     static struct mqtt_broker broker;
     static struct ingest ingest;
     int rc;
     ingest_init(&ingest, st, &broker, netstack_wall_ns);
+    if (ru)
+        ingest_add_observer(&ingest, rollup_observe, ru);
     mqtt_broker_init(&broker, loop, mqtt_auth, (void *)cmdline, ingest_mqtt, &ingest);
     char user[8];
     if (cmdline_get(cmdline, "mqtt.user", user, sizeof(user)) < 0)
@@ -180,6 +203,7 @@ static void start_services(struct loop *loop, const char *cmdline)
     if (tls_ok && tls_random(seed, sizeof(seed)) == 0)
         netstack_reseed(seed, sizeof(seed)); /* ports, DNS ids and TCP sequence numbers from the DRBG */
     struct store *st = open_store(loop, cmdline);
+    struct rollup *ru = start_rollups(loop, st);
     if (netstack_start(loop, cmdline) < 0)
         return;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
@@ -189,7 +213,7 @@ static void start_services(struct loop *loop, const char *cmdline)
         tls_echo_start(TLS_ECHO_PORT);
     web_readings_set_store(st);
     web_start(loop, tls_ok ? tls_listen : NULL);
-    start_sensors(loop, cmdline, st, tls_ok);
+    start_sensors(loop, cmdline, st, ru, tls_ok);
 }
 
 int hearth_main(const struct hearth_start_info *info)

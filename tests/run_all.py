@@ -120,6 +120,8 @@ def hosted_system_tests():
     system_script("tests/system/test_tls_hosted.py", "hosted-tls", "--preset", "hosted-asan")
     # mosquitto and paho clients, durability across SIGKILL
     system_script("tests/system/test_mqtt_hosted.py", "hosted-mqtt", "--preset", "hosted-asan")
+    # rollup tiers and GET /api/sensors/<id>/readings with curl, exact after SIGKILL and a late reading
+    system_script("tests/system/test_rollup_hosted.py", "hosted-rollup", "--preset", "hosted-asan")
     # wrk with 200 connections for 10 s and testssl.sh, with leak checks
     system_script("tests/system/test_https_load_hosted.py", "hosted-https-load", "--preset", "hosted-asan")
 

@@ -14,6 +14,7 @@ const struct http_route web_routes[] = {
     {"GET", "/api/health", 0, web_health, NULL},
     {"GET", "/api/readings", 0, web_readings, NULL},
     {"GET", "/api/sensors", 0, web_sensors, NULL},
+    {"GET", "/api/sensors/", 1, web_series, NULL},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 

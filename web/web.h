@@ -25,11 +25,16 @@ void web_health(struct http_exchange *x, void *arg);
 void web_redirect(struct http_exchange *x, void *arg);
 void web_readings(struct http_exchange *x, void *arg);
 void web_sensors(struct http_exchange *x, void *arg);
+void web_series(struct http_exchange *x, void *arg);
 
 struct store;
 /* The store web_readings answers from (NULL: 503 until there is one). */
 void web_readings_set_store(struct store *st);
 struct store *web_readings_store(void);
+
+struct rollup;
+/* What web_series answers from (NULL: 503) and the wall clock for its default time range. */
+void web_series_set_rollup(struct rollup *ru, int (*wall_ns)(int64_t *unix_ns));
 
 /* The routes of the HTTPS server and how many there are. */
 extern const struct http_route web_routes[];

@@ -115,6 +115,9 @@ static void test_bucket_math(void)
     rollup_agg_merge(&m, &b);
     CHECK(m.count == 4 && m.min == -7.25 && m.max == 3.5 && m.sum == -7.75 && m.first_ns == T0 + 1 &&
           m.last_ns == T0 + 9);
+    struct rollup_agg big = {.count = 0x80000003u, .min = 1, .max = 1, .sum = 1}, big2 = big;
+    rollup_agg_merge(&big2, &big);
+    CHECK_INT(big2.count, UINT32_MAX); /* saturates, never wraps */
     struct rollup_agg empty = {0};
     rollup_agg_merge(&m, &empty);
     CHECK_INT(m.count, 4);
