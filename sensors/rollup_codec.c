@@ -52,7 +52,8 @@ int rollup_tier_parse(const char *name, enum rollup_tier *t)
 uint64_t rollup_bucket(enum rollup_tier t, uint64_t ts_ns)
 {
     /* Unix time is UTC: days are UTC days. Timestamps are unsigned, so this floors. */
-    return ts_ns - ts_ns % tier_ns[t];
+    uint64_t len = tier_ns[t];
+    return ts_ns - ts_ns % len;
 }
 
 void rollup_agg_add(struct rollup_agg *a, uint64_t ts_ns, double value)
