@@ -11,6 +11,7 @@
 #include "mqtt_broker.h"
 #include "netstack.h"
 #include "registry.h"
+#include "rollup.h"
 #include "selftest.h"
 #include "store.h"
 #include "tcp_stream.h"
@@ -153,10 +154,30 @@ static struct store *open_store(struct loop *loop, const char *cmdline)
 }
 
 /*
- * Sensor ingest: the registry (loaded from the store; tokens from the TLS generator), the MQTT broker on
- * 1883 and, with TLS, 8883, CoAP on 5683, and the HTTPS routes; readings go into the store.
+ * Rollups and retention tiers over the store: recovery reads the recent log, so it runs with the other
+ * disk work before the network. NULL (logged) without a store.
  */
-static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, int tls_ok)
+static struct rollup *start_rollups(struct loop *loop, struct store *st)
+{
+    static struct rollup rollup;
+    int rc;
+    if (!st)
+        return NULL;
+    rollup_init(&rollup, st, netstack_wall_ns);
+    if ((rc = rollup_start(&rollup, loop)) < 0) {
+        log_line("rollup: not started (%s)", hearth_strerror(rc));
+        return NULL;
+    }
+    web_series_set_rollup(&rollup, netstack_wall_ns);
+    return &rollup;
+}
+
+/*
+ * Sensor ingest: the registry (loaded from the store; tokens from the TLS generator), the MQTT broker on
+ * 1883 and, with TLS, 8883, CoAP on 5683, and the HTTPS routes; readings go into the store and rollups.
+ */
+static void start_sensors(struct loop *loop, const char *cmdline, struct store *st, struct rollup *ru,
+                          int tls_ok)
 {
     static struct mqtt_broker broker;
     static struct ingest ingest;
@@ -174,6 +195,8 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
                                                                .other = registry_mqtt_discovery,
                                                                .arg = &registry});
     web_sensors_set(&ingest, &registry);
+    if (ru)
+        ingest_add_observer(&ingest, rollup_observe, ru);
     mqtt_broker_init(&broker, loop, mqtt_auth, (void *)cmdline, ingest_mqtt, &ingest);
     char user[8];
     if (cmdline_get(cmdline, "mqtt.user", user, sizeof(user)) < 0)
@@ -206,6 +229,7 @@ static void start_services(struct loop *loop, const char *cmdline)
     struct store *st = open_store(loop, cmdline);
     if (cmdline_get_u64(cmdline, "auth.bench", &bench) == 0 && bench)
         auth_benchmark(hearth_plat_monotonic_ns); /* measures the password hash's cost on this board */
+    struct rollup *ru = start_rollups(loop, st);
     if (netstack_start(loop, cmdline) < 0)
         return;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
@@ -216,7 +240,7 @@ static void start_services(struct loop *loop, const char *cmdline)
     web_readings_set_store(st);
     web_auth_init(st, tls_ok ? tls_random : NULL);
     web_start(loop, tls_ok ? tls_listen : NULL);
-    start_sensors(loop, cmdline, st, tls_ok);
+    start_sensors(loop, cmdline, st, ru, tls_ok);
 }
 
 int hearth_main(const struct hearth_start_info *info)

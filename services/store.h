@@ -50,7 +50,12 @@ enum store_type {
     STORE_T_CONFIG = 2,
     STORE_T_AUDIT = 3,
     STORE_T_IDENTITY = 4,
-    STORE_T_MAX = 30, /* applications may use 5..30; all of them are kept like config */
+    /* Sensor rollups (sensors/rollup.h): one type per tier, and the marker that ends a rollup pass. */
+    STORE_T_ROLLUP_1M = 8,
+    STORE_T_ROLLUP_1H = 9,
+    STORE_T_ROLLUP_1D = 10,
+    STORE_T_ROLLUP_MARK = 11,
+    STORE_T_MAX = 30, /* applications may use 5..30; kept like config unless a retention policy drops them */
 };
 
 #define STORE_KEY_MAX 48
@@ -91,6 +96,7 @@ struct store_stats {
     uint64_t open_records_rolled_back; /* copies of an unfinished compaction store_open ignored */
     uint64_t blocks_read, blocks_written, flushes, commits, checkpoints;
     uint64_t evicted, carried, corrupt_skipped, compactions;
+    uint64_t expired; /* records the retention policy dropped (store_set_retention) */
     uint64_t next_seq, durable_seq;
     uint32_t segments, live_segments, segment_blocks, checkpoint_blocks;
 };
@@ -148,12 +154,17 @@ uint64_t store_durable_seq(const struct store *s);
  */
 void store_attach_loop(struct store *s, struct loop *l);
 
-/* Matches records: type 0 = any type, key_len 0 = any key, timestamps in [t_from, t_to). */
+/*
+ * Matches records: type 0 = any type, key_len 0 = any key, timestamps in [t_from, t_to) (t_to 0: no upper
+ * bound), and seq >= seq_from (0: any). seq_from lets a reader take up where it stopped without reading the
+ * log before: segments whose records were all appended before seq_from are skipped unread.
+ */
 struct store_query {
     uint8_t type;
     uint8_t key_len;
     const uint8_t *key;
     uint64_t t_from, t_to;
+    uint64_t seq_from;
 };
 
 /* Returns 0 to go on; any other value stops the iteration and is returned by store_iterate. */
@@ -177,6 +188,46 @@ int store_iterate(struct store *s, const struct store_query *q, store_visit_fn v
  */
 int store_get_latest(struct store *s, uint8_t type, const uint8_t *key, uint8_t key_len,
                      struct store_record *out, uint8_t *buf, size_t cap);
+
+/*
+ * Finds the record matching q (see store_iterate) with the highest seq, reading the newest segments first
+ * and stopping as soon as no older segment can hold a higher seq (a record's seq is never above its place
+ * in the log). Its key and payload are copied into buf as for store_get_latest.
+ * Returns 0, -HEARTH_ENOENT, -HEARTH_ERANGE, -HEARTH_EINVAL, -HEARTH_EBUSY, -HEARTH_EIO.
+ */
+int store_find_last(struct store *s, const struct store_query *q, struct store_record *out, uint8_t *buf,
+                    size_t cap);
+
+/* What a retention policy says about a record. */
+enum store_retain {
+    STORE_DROP = 0,      /* past its age: dropped when its segment is compacted */
+    STORE_KEEP = 1,      /* carried forward */
+    STORE_KEEP_SOON = 2, /* carried forward, but due to go soon: store_expire waits rather than copy it */
+};
+
+/*
+ * A retention policy, asked about a record only when its segment is compacted: while reclaiming space
+ * (about records other than readings; readings are evicted there whatever the policy says) and in
+ * store_expire (about every record). Dropping is never undone and nothing else is dropped: a policy that
+ * keeps everything keeps the store as it was without one. It runs inside the store and must not call
+ * it; rec is valid during the call only. Returns an enum store_retain.
+ */
+typedef int (*store_retain_fn)(void *arg, const struct store_record *rec);
+
+/* Installs (or with NULL removes) the retention policy. The store keeps arg; it must outlive s. */
+void store_set_retention(struct store *s, store_retain_fn retain, void *arg);
+
+/*
+ * Age-based eviction: retires up to max_segments segments from the tail of the log, each one only if the
+ * policy drops at least one of its records and says STORE_KEEP_SOON of none (copying a record that is
+ * about to go would only keep it for another trip round the ring). Records the policy keeps, readings
+ * included, are carried to the head (the compaction of store.h's format: crash-safe, rolled back as a
+ * whole when its marker is missing). Stops at the first segment that does not qualify, at the head
+ * segment, and when the copies might not fit without the last free segments; so a record to drop behind
+ * such a segment (one carried earlier, say) waits until the ring comes round to it. Commits what is
+ * pending first. Returns the number of segments retired (0 without a policy), -HEARTH_EBUSY or -HEARTH_EIO.
+ */
+int store_expire(struct store *s, uint32_t max_segments);
 
 /* Copies the counters into *st. */
 void store_stats(const struct store *s, struct store_stats *st);

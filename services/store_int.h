@@ -66,6 +66,9 @@ struct store {
     uint8_t *rec;   /* STORE_REC_MAX bytes: the record being read */
     uint8_t *ckbuf; /* ckpt_blocks * bs bytes */
 
+    store_retain_fn retain; /* the retention policy, or NULL: keep all but evicted readings */
+    void *retain_arg;
+
     struct loop *loop;
     struct timer timer;
     int failed; /* 0, or the error that stopped the store */

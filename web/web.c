@@ -32,6 +32,7 @@ const struct http_route web_routes[] = {
     {"GET", "/api/trace", 0, web_trace, NULL, HTTP_ACCESS_OWNER},
     {"PUT", "/api/sensors/", 1, web_put_sensor, NULL, HTTP_ACCESS_OWNER},
     {"POST", "/api/sensors/", 1, web_rotate_token, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/sensors/", 1, web_series, NULL, HTTP_ACCESS_OWNER},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 

@@ -58,6 +58,8 @@ int web_problem(struct http_exchange *x, int status, const char *extra_headers, 
 /* 1 when the request says its body is application/json (parameters allowed). */
 int web_is_json(const struct http_exchange *x);
 
+void web_series(struct http_exchange *x, void *arg);
+
 struct store;
 
 /*
@@ -71,6 +73,10 @@ int web_auth_init(struct store *st, int (*random)(void *buf, size_t len));
 /* The store web_readings answers from (NULL: 503 until there is one). */
 void web_readings_set_store(struct store *st);
 struct store *web_readings_store(void);
+
+struct rollup;
+/* What web_series answers from (NULL: 503) and the wall clock for its default time range. */
+void web_series_set_rollup(struct rollup *ru, int (*wall_ns)(int64_t *unix_ns));
 
 /* The routes of the HTTPS server and how many there are. */
 extern const struct http_route web_routes[];
