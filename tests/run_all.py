@@ -128,6 +128,8 @@ def hosted_system_tests():
     system_script("tests/system/test_coap_hosted.py", "hosted-coap", "--preset", "hosted-asan")
     # rollup tiers and GET /api/sensors/<id>/readings with curl, exact after SIGKILL and a late reading
     system_script("tests/system/test_rollup_hosted.py", "hosted-rollup", "--preset", "hosted-asan")
+    # headless Chromium (playwright-core): pair, log in, a chart of mosquitto_pub readings, a policy, the audit log
+    system_script("tests/system/test_dashboard_hosted.py", "hosted-dashboard", "--preset", "hosted-asan")
     # wrk with 200 connections for 10 s and testssl.sh, with leak checks
     system_script("tests/system/test_https_load_hosted.py", "hosted-https-load", "--preset", "hosted-asan")
     # GET /api/trace: one HTTPS request's chain from frame to response, MQTT publish to store commit

@@ -2,7 +2,7 @@
 // Drives the dashboard in Debian's headless Chromium like an owner would: pair, set a password, log in,
 // read a sensor's chart, write a sharing policy and find it in the audit log. Screenshots go to $ARTIFACTS.
 //
-// env: HUB_URL (https://127.0.0.1:<port>), SPKI_SHA256 (base64 SHA-256 of the hub's public key, so
+// env: HUB_URL (https://hearth.local[:port]), HUB_IP (where hearth.local is, for Chromium's resolver), SPKI_SHA256 (base64 SHA-256 of the hub's public key, so
 // Chromium trusts exactly that key), SETUP_CODE (from the console), PASSWORD, SENSOR (reported by the
 // test before), POLICY (text to save), ARTIFACTS (folder). Prints one "ok <step>" / "FAIL <step>: why"
 // line per step and exits non-zero on the first failure.
@@ -22,7 +22,8 @@ const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    `--ignore-certificate-errors-spki-list=${env("SPKI_SHA256")}`],
+    `--ignore-certificate-errors-spki-list=${env("SPKI_SHA256")}`,
+    `--host-resolver-rules=MAP hearth.local ${env("HUB_IP")}`],
 });
 let failed = false;
 const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
@@ -55,17 +56,22 @@ await step("unauthenticated visit lands on the setup page", async () => {
 await step("pair with the console's setup code and set a password", async () => {
   await page.fill("#setup-code", env("SETUP_CODE"));
   await page.fill("#setup-password", env("PASSWORD"));
-  await page.fill("#setup-password2", env("PASSWORD"));
+  await page.fill("#setup-confirm", env("PASSWORD"));
   await page.click("#setup-form button[type=submit]");
-  await page.locator("#login-form").waitFor({ state: "visible" });
+  await page.waitForURL((u) => !u.pathname.endsWith("/login.html"));
+  await page.locator(`.card[data-sensor="${sensor}"]`).waitFor();
+  await shot("02-sensors");
 });
 
-await step("log in", async () => {
+await step("log out, then log in with the password", async () => {
+  await page.goto(hub + "/#/settings");
+  await page.click("text=Log out");
+  await page.waitForURL(/\/login\.html/);
+  await page.locator("#login-form").waitFor({ state: "visible" });
   await page.fill("#login-password", env("PASSWORD"));
   await page.click("#login-form button[type=submit]");
   await page.waitForURL((u) => !u.pathname.endsWith("/login.html"));
   await page.locator(`.card[data-sensor="${sensor}"]`).waitFor();
-  await shot("02-sensors");
 });
 
 await step("the sensor's card shows its latest value", async () => {

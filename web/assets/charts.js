@@ -32,6 +32,7 @@ const hearthCharts = (() => {
       return () => {};
     }
     const name = unit ? `${label} (${unit})` : label;
+    const raw = points[0].v !== undefined; // raw readings have no min..max band
     const opts = {
       width: width(el),
       height: 260,
@@ -40,8 +41,8 @@ const hearthCharts = (() => {
       series: [
         {},
         { label: name, stroke: "#c2562b", width: 2, points: { show: points.length < 60 } },
-        { label: "min", stroke: "rgba(194,86,43,0.35)", dash: [4, 4] },
-        { label: "max", stroke: "rgba(194,86,43,0.35)", dash: [4, 4] },
+        { label: "min", stroke: "rgba(194,86,43,0.35)", dash: [4, 4], show: !raw },
+        { label: "max", stroke: "rgba(194,86,43,0.35)", dash: [4, 4], show: !raw },
       ],
     };
     const plot = new uPlot(opts, columns(points), el);

@@ -31,19 +31,17 @@ const hearthViews = (() => {
     return `${Math.round(s / 86400)} days ago`;
   }
 
-  // GET /api/sensors answers per sensor (with "quantities") or per series; both become
-  // [{id, name, kind, location, quantities: [{quantity, unit, last_value, last_ns, count}]}].
+  // GET /api/sensors lists the registry's sensors, each with its stored series:
+  // {sensors: [{id, name, kind, location, units: {q: unit}, series: [{quantity, unit, count, last_ns,
+  // last_value}]}]}; this sorts them by name and calls the series "quantities".
   function sensorsOf(answer) {
-    const byId = new Map();
-    for (const e of answer.sensors || []) {
-      const id = e.id || e.sensor;
-      if (!byId.has(id))
-        byId.set(id, { id, name: e.name || "", kind: e.kind || "", location: e.location || "", quantities: [] });
-      const s = byId.get(id);
-      if (Array.isArray(e.quantities)) s.quantities.push(...e.quantities);
-      else if (e.quantity) s.quantities.push(e);
-    }
-    return [...byId.values()].sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id));
+    return (answer.sensors || []).map((e) => ({
+      id: e.id,
+      name: e.name || "",
+      kind: e.kind || "",
+      location: e.location || "",
+      quantities: (e.series || []).map((q) => ({ ...q, unit: q.unit || (e.units || {})[q.quantity] || "" })),
+    })).sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id));
   }
 
   async function overview(view) {
@@ -195,19 +193,19 @@ const hearthViews = (() => {
       }
     });
     const entries = answer.entries || [];
+    const details = (e) => [e.sensors && [].concat(e.sensors).join(", "), e.granularity,
+      e.bytes !== undefined ? `${e.bytes} bytes` : "", e.result,
+      e.policy_version !== undefined ? `policy v${e.policy_version}` : ""].filter(Boolean).join(" \u00b7 ");
+    const row = (e) => h("tr", {},
+      h("td", {}, String(e.seq)), h("td", {}, fmtTime(e.time_ns || (e.time ? e.time * 1e9 : 0))),
+      h("td", {}, e.kind || ""), h("td", {}, e.recipient || ""), h("td", {}, details(e)));
+    const table = entries.length ? h("table", { class: "table", id: "audit-table" },
+      h("thead", {}, h("tr", {}, ["#", "When", "What", "Recipient", "Details"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, entries.map(row))) : h("p", { class: "empty" }, "No entries yet.");
     view.append(h("h2", {}, "Audit log"),
       h("p", {}, "Every policy change and every transfer out of the home, each entry chained to the one " +
         "before it by its SHA-256, so a changed or removed entry shows."),
-      h("div", { class: "controls" }, verify), verdict,
-      entries.length ? h("table", { class: "table", id: "audit-table" },
-        h("thead", {}, h("tr", {}, ["#", "When", "What", "Recipient", "Details"].map((t) => h("th", {}, t)))),
-        h("tbody", {}, entries.map((e) => h("tr", {},
-          h("td", {}, String(e.seq)), h("td", {}, fmtTime(e.time_ns || (e.time ? e.time * 1e9 : 0))),
-          h("td", {}, e.kind || ""), h("td", {}, e.recipient || ""),
-          h("td", {}, [e.sensors && [].concat(e.sensors).join(", "), e.granularity,
-            e.bytes !== undefined ? `${e.bytes} bytes` : "", e.result, e.policy_version !== undefined ?
-              `policy v${e.policy_version}` : ""].filter(Boolean).join(" \u00b7 "))))))) :
-        h("p", { class: "empty" }, "No entries yet."));
+      h("div", { class: "controls" }, verify), verdict, table);
   }
 
   async function settings(view) {
