@@ -264,20 +264,20 @@ def main():
     os.replace(tmp, img)
     disk.bmap(img, bmap)
     with open(img, "rb") as f:
-        digest = hashlib.file_digest(f, "sha256").hexdigest() if hasattr(hashlib, "file_digest") else \
-            hashlib.sha256(f.read()).hexdigest()
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
     listing = disk.fat_listing(img, BOOT_START_MIB)
     rel = os.path.relpath(img, os.getcwd())
     print(f"image: {img}\nbmap: {bmap}\nsha256: {digest}\nboot partition: {' '.join(listing)}")
     print(f"data partition: {a.data_mib} MiB, PARTUUID={STORE_PARTUUID} (the hub's store)")
     if cfg["uboot_package"] == "u-boot-qemu":
         print(f"boot it: ./hearth run --board {a.board} --image")
+    elif name.endswith("-no-firmware"):
+        print("WARNING: no Raspberry Pi firmware in this image: it cannot boot. Put start4.elf and "
+              "fixup4.dat into boards/rpi4/firmware/ (boards/rpi4/firmware/README.md) and build again.")
     else:
         print(f"flash it (replace /dev/sdX with your SD card, see lsblk; everything on it is lost):\n"
               f"  bmaptool copy --bmap {os.path.relpath(bmap, os.getcwd())} {rel} /dev/sdX\n"
               f"  (or: dd if={rel} of=/dev/sdX bs=4M conv=fsync status=progress)")
-    if firmware == [] and cfg["uboot_package"] == "u-boot-rpi":
-        print("WARNING: no Raspberry Pi firmware in this image: it cannot boot (see FIRMWARE-MISSING.txt)")
     return 0
 
 

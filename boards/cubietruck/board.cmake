@@ -8,8 +8,9 @@ set(HEARTH_XEN_IMAGE boot/xen-4.17-armhf)
 # Console UART: UART0 (/soc/serial@1c28000, "snps,dw-apb-uart", Xen's ns16550 driver), the 3-pin
 # header next to the HDMI connector, 115200 8N1; the device tree calls it serial0.
 set(HEARTH_CONSOLE_UART serial0)
-# RAM split (2 GB): dom0 512 MiB with 1 vCPU, Hearth 64 MiB with the other; Xen and free memory the rest.
-set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=${HEARTH_CONSOLE_UART} dom0_mem=512M dom0_max_vcpus=1")
+# RAM split (2 GB): dom0 512 MiB (HEARTH_DOM0_MEMORY_MIB, added as dom0_mem) with 1 vCPU, Hearth 64 MiB
+# with the other; Xen and free memory the rest.
+set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=${HEARTH_CONSOLE_UART} dom0_max_vcpus=1")
 set(HEARTH_DOMU_MEMORY_KIB 65536)
 # Connection budgets: as on the QEMU boards (the 16 MiB sizing; the larger domU leaves headroom).
 set(HEARTH_NET_TCP_PCBS 16)

@@ -9,9 +9,9 @@ set(HEARTH_XEN_IMAGE boot/xen-4.17-arm64)
 # upstream device tree calls serial1 (/soc/serial@7e215040, "brcm,bcm2835-aux-uart", Xen's ns16550
 # driver); serial0 (the PL011) belongs to Bluetooth.
 set(HEARTH_CONSOLE_UART serial1)
-# RAM split (any Pi 4 from 1 GB up): dom0 512 MiB with 2 vCPUs, Hearth 64 MiB with 1 vCPU; Xen and
-# free memory take the rest.
-set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=${HEARTH_CONSOLE_UART} dom0_mem=512M dom0_max_vcpus=2")
+# RAM split (any Pi 4 from 1 GB up): dom0 512 MiB (HEARTH_DOM0_MEMORY_MIB, added as dom0_mem) with
+# 2 vCPUs, Hearth 64 MiB with 1 vCPU; Xen and free memory take the rest.
+set(HEARTH_XEN_BOOTARGS "console=dtuart dtuart=${HEARTH_CONSOLE_UART} dom0_max_vcpus=2")
 set(HEARTH_DOMU_MEMORY_KIB 65536)
 # Connection budgets: as on the QEMU boards (the 16 MiB sizing; the larger domU leaves headroom).
 set(HEARTH_NET_TCP_PCBS 16)
