@@ -266,7 +266,10 @@ def main():
     with open(img, "rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()
     listing = disk.fat_listing(img, BOOT_START_MIB)
-    rel = os.path.relpath(img, os.getcwd())
+    def shown(path):   # relative to where the user is, unless that climbs out of it
+        r = os.path.relpath(path, os.getcwd())
+        return path if r.startswith("..") else r
+    rel = shown(img)
     print(f"image: {img}\nbmap: {bmap}\nsha256: {digest}\nboot partition: {' '.join(listing)}")
     print(f"data partition: {a.data_mib} MiB, PARTUUID={STORE_PARTUUID} (the hub's store)")
     if cfg["uboot_package"] == "u-boot-qemu":
@@ -276,7 +279,7 @@ def main():
               "fixup4.dat into boards/rpi4/firmware/ (boards/rpi4/firmware/README.md) and build again.")
     else:
         print(f"flash it (replace /dev/sdX with your SD card, see lsblk; everything on it is lost):\n"
-              f"  bmaptool copy --bmap {os.path.relpath(bmap, os.getcwd())} {rel} /dev/sdX\n"
+              f"  bmaptool copy --bmap {shown(bmap)} {rel} /dev/sdX\n"
               f"  (or: dd if={rel} of=/dev/sdX bs=4M conv=fsync status=progress)")
     return 0
 

@@ -5,8 +5,8 @@ set(HEARTH_HAL xen-arm)
 set(HEARTH_CPU_FLAGS -mtune=cortex-a7)
 set(HEARTH_XEN_PACKAGE xen-hypervisor-4.17-armhf)
 set(HEARTH_XEN_IMAGE boot/xen-4.17-armhf)
-# Console UART: UART0 (/soc/serial@1c28000, "snps,dw-apb-uart", Xen's ns16550 driver), the 3-pin
-# header next to the HDMI connector, 115200 8N1; the device tree calls it serial0.
+# Console UART: UART0 (/soc/serial@1c28000, "snps,dw-apb-uart", Xen's ns16550 driver), the board's
+# debug header, 115200 8N1; the device tree calls it serial0.
 set(HEARTH_CONSOLE_UART serial0)
 # RAM split (2 GB): dom0 512 MiB (HEARTH_DOM0_MEMORY_MIB, added as dom0_mem) with 1 vCPU, Hearth 64 MiB
 # with the other; Xen and free memory the rest.

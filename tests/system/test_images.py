@@ -41,6 +41,10 @@ def hearth_image(*args):
     return r.returncode, r.stdout + r.stderr
 
 
+def one_line(text):
+    return " ".join(text.split())
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -63,7 +67,7 @@ def build_all(checks, tmp):
     rc, out = hearth_image("--board", "rpi4", "--firmware", fw_none, "--out", os.path.join(tmp, "x"))
     checks.ok("rpi4 without its firmware: ./hearth image stops, naming start4.elf and fixup4.dat and "
               "where to get them", rc != 0 and "start4.elf" in out and "fixup4.dat" in out and
-              "raspi-firmware" in out and "raspberrypi/firmware" in out, out.strip()[-300:])
+              "raspi-firmware" in out and "raspberrypi/firmware" in out, one_line(out[-300:]))
     runs = [(b, b, []) for b in BOARDS if b != "rpi4"]
     runs += [("rpi4-no-firmware", "rpi4", ["--firmware", fw_none, "--no-firmware"]),
              ("rpi4", "rpi4", ["--firmware", fw_fake])]
@@ -73,8 +77,9 @@ def build_all(checks, tmp):
         for n in ("a", "b"):
             rc, out = hearth_image("--board", board, "--out", os.path.join(tmp, n), *extra)
             outs.append(out)
-            if not checks.ok(f"./hearth image --board {board} {' '.join(extra)} (build {n})",
-                             rc == 0, out.strip()[-400:]):
+            digest = re.search(r"^sha256: (\w{16})", out, re.M)
+            if not checks.ok(f"./hearth image --board {board} {' '.join(extra)} (build {n})", rc == 0,
+                             f"sha256 {digest.group(1)}..." if rc == 0 and digest else one_line(out[-400:])):
                 break
         img = os.path.join(tmp, "a", f"hearth-{name}.img")
         bmap = os.path.join(tmp, "a", f"hearth-{name}.bmap")
@@ -85,9 +90,10 @@ def build_all(checks, tmp):
         checks.ok(f"{name}: rebuilding gives a byte-identical image and .bmap", same, sha256(img)[:16])
         if board != "rpi4" or name == "rpi4":
             checks.ok(f"{name}: ./hearth image prints the flash or boot command",
-                      "bmaptool copy" in outs[0] or "--image" in outs[0], outs[0].strip()[-200:])
+                      "bmaptool copy" in outs[0] or "--image" in outs[0], one_line(outs[0][-200:]))
         if name == "rpi4-no-firmware":
-            checks.ok("rpi4 --no-firmware: says the image cannot boot", "cannot boot" in outs[0], outs[0][-200:])
+            checks.ok("rpi4 --no-firmware: says the image cannot boot", "cannot boot" in outs[0],
+                      "" if "cannot boot" in outs[0] else one_line(outs[0][-200:]))
         images[name] = (img, bmap)
     return images
 
@@ -176,7 +182,7 @@ def boot_image(checks, board, img, dom0_args, tmp):
                                 f"https://hearth.local:{port}/api/health"], capture_output=True, text=True, timeout=60)
             checks.ok("curl --cacert <device cert> https://hearth.local/api/health answers from the host",
                       r.returncode == 0 and '"status":"ok"' in r.stdout and r.stdout.endswith("200"),
-                      f"rc {r.returncode}: {r.stdout[-150:]}")
+                      f"rc {r.returncode}: {one_line(r.stdout[-150:])}")
         bad = [line for _, line in console.lines if "EXCEPTION" in line or "PANIC" in line or "dom0: FAILED" in line]
         checks.ok("no exception, panic or dom0 failure on the console", not bad, "; ".join(bad[:2]))
     except TimeoutError as e:
