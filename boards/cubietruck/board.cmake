@@ -20,6 +20,8 @@ set(HEARTH_NET_MEM_KIB 96)
 set(HEARTH_NET_LISTEN_BACKLOG 8)
 set(HEARTH_TLS_MAX_CONNS 8)
 set(HEARTH_HTTP_MAX_CONNS 12)
+# Trace ring (services/trace.h on main): events kept for GET /api/trace, as on the QEMU boards.
+set(HEARTH_TRACE_EVENTS 512)
 # dom0 driver domain (qemu/dom0/build.sh): Debian's armmp-lpae kernel (the armhf flavour Xen runs),
 # plus the A20's SD controller and its GMAC (stmmac) with the RTL8211E PHY's driver, and the AXP209
 # power controller's regulators on I2C.

@@ -21,6 +21,8 @@ set(HEARTH_NET_MEM_KIB 96)
 set(HEARTH_NET_LISTEN_BACKLOG 8)
 set(HEARTH_TLS_MAX_CONNS 8)
 set(HEARTH_HTTP_MAX_CONNS 12)
+# Trace ring (services/trace.h on main): events kept for GET /api/trace, as on the QEMU boards.
+set(HEARTH_TRACE_EVENTS 512)
 # dom0 driver domain (qemu/dom0/build.sh): Debian's arm64 kernel, plus the Pi's SD controller (emmc2:
 # sdhci-iproc) and Ethernet (GENET with its MDIO bus and the BCM54213PE PHY's driver).
 set(HEARTH_DOM0_ARCH arm64)
