@@ -4,7 +4,7 @@
 #
 # Source packages: apt verifies every downloaded file against the signed Sources index; we unpack the
 # upstream tarball (orig) because the mirror may lack a Debian revision's .dsc while still serving it.
-# Binary packages (ARM Xen): `apt-get download pkg:arch`, unpacked with dpkg-deb -x; nothing ARM is
+# Binary packages (ARM Xen, the boards' U-Boot): `apt-get download pkg:arch`, unpacked with dpkg-deb -x; nothing ARM is
 # installed on the host.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +53,10 @@ grep -v '^#' "$top/cmake/third-party.lock" | while read -r kind name ver _; do
   [ -n "$kind" ] || continue
   case "$kind" in
     source) fetch_source "$name" "$ver" ;;
-    binary) fetch_binary "$name" "${name##*-}" "$ver" ;;
+    binary)   # name:arch, or a name ending in its arch (xen-hypervisor-4.17-arm64)
+      case "$name" in
+        *:*) fetch_binary "${name%%:*}" "${name#*:}" "$ver" ;;
+        *) fetch_binary "$name" "${name##*-}" "$ver" ;;
+      esac ;;
   esac
 done

@@ -6,7 +6,8 @@ board.json (generated from boards/<board>/board.cmake).
 
 Two topologies: Hearth alone (no dom0, the default), or beside a Linux dom0 driver domain
 (`Console(..., dom0=True)`, built by qemu/dom0/build.sh) that owns QEMU's virtio NIC and disk and gives
-Hearth a vif on a bridge and a vbd. In dom0 mode QEMU's stdin is a pipe to Xen's serial input, which goes
+Hearth a vif on a bridge and a vbd. Both load Xen with QEMU's -kernel; `Console(..., image=...)` boots a
+flash image from `./hearth image` through U-Boot instead, the way the real boards boot. In dom0 mode QEMU's stdin is a pipe to Xen's serial input, which goes
 to dom0's console shell: `Console.send()` / `Console.command()` type into it."""
 
 import json
@@ -178,27 +179,76 @@ def qemu_command(board, dtb, dom0=None, disk=None, hostfwd=()):
     return cmd
 
 
+# U-Boot's environment for booting a flash image (the board's firmware settings, in QEMU's second
+# flash bank): no autoboot delay, and the variables U-Boot's distro boot sets on the real boards when it
+# finds boot.scr, so that every board's boot.scr reads its files the same way.
+UBOOT_ENV = {
+    "bootdelay": "0",
+    "devtype": "virtio", "devnum": "0", "distro_bootpart": "1",
+    "scriptaddr": "0x40200000",
+    "bootcmd": "virtio scan; load ${devtype} ${devnum}:${distro_bootpart} ${scriptaddr} boot.scr && "
+               "source ${scriptaddr}; echo hearth: no boot.scr on ${devtype} ${devnum}:${distro_bootpart}",
+}
+UBOOT_ENV_SIZE = 0x40000     # CONFIG_ENV_SIZE of qemu_arm64 and qemu_arm, at the start of flash bank 1
+PFLASH_BYTES = 64 << 20      # QEMU virt's flash banks are exactly 64 MiB
+
+
+def uboot_env(workdir):
+    """The pflash image with UBOOT_ENV (mkenvimage from u-boot-tools)."""
+    src, env = os.path.join(workdir, "uboot-env.txt"), os.path.join(workdir, "uboot-env.bin")
+    with open(src, "w") as f:
+        f.write("".join(f"{k}={v}\n" for k, v in UBOOT_ENV.items()))
+    _run(["mkenvimage", "-s", f"{UBOOT_ENV_SIZE:#x}", "-o", env, src])
+    with open(env, "r+b") as f:
+        f.truncate(PFLASH_BYTES)
+    return env
+
+
+def image_command(board, image, env, hostfwd=()):
+    """QEMU booting a flash image (./hearth image) the way a real board does: U-Boot from Debian's
+    u-boot-qemu as the firmware, the image as the only disk (virtio), no -kernel, no DTB of ours."""
+    c = board.cfg
+    bios = os.path.join("/usr/lib/u-boot", c["uboot_target"], "u-boot.bin")
+    if not os.path.exists(bios):
+        raise SystemExit(f"{bios} is missing: run ./hearth setup (package u-boot-qemu)")
+    fwd = "".join(f",hostfwd={proto}:127.0.0.1:{host}-:{guest}" for proto, host, guest in hostfwd)
+    return ([c["qemu_system"]] + board.machine_args(board.dom0_cfg("dom0_qemu_ram_mib")) +
+            ["-nographic", "-no-reboot", "-bios", bios,
+             "-drive", f"if=pflash,unit=1,format=raw,file={env}",
+             "-drive", f"if=none,file={image},format=raw,id=d0", "-device", "virtio-blk-device,drive=d0",
+             "-netdev", f"user,id=n0{fwd}", "-device", "virtio-net-device,netdev=n0"])
+
+
 class Console:
     """A running QEMU whose console lines are collected with host timestamps."""
 
     DOM0_READY = r"dom0: ready"
     DOM0_FAILED = r"dom0: FAILED"
 
-    def __init__(self, board, cmdline="", log_path=None, dom0=False, disk=None, hostfwd=()):
+    def __init__(self, board, cmdline="", log_path=None, dom0=False, disk=None, hostfwd=(), image=None):
         """dom0=True boots the dom0 driver domain beside Hearth (building it first if needed);
-        disk (a raw image file) and hostfwd ([(proto, host_port, guest_port)]) need it."""
+        disk (a raw image file) and hostfwd ([(proto, host_port, guest_port)]) need it.
+        image (a flash image from ./hearth image, which has its own dom0 and Hearth arguments) boots
+        through U-Boot instead; QEMU writes to it, so pass a copy."""
         self.board = board
-        self.dom0 = Dom0(board) if dom0 else None
+        self.dom0 = Dom0(board) if dom0 and not image else None
+        self.interactive = bool(dom0 or image)
         self.workdir = tempfile.mkdtemp(prefix=f"hearth-{board.name}-")
-        self.dtb = make_dtb(board, cmdline, self.workdir, self.dom0)
         self.lines = []          # (host monotonic seconds since start, text)
         self.cond = threading.Condition()
         self.log = open(log_path, "w") if log_path else None
         self.echo = False
         self._serial = 0
-        cmd = qemu_command(board, self.dtb, self.dom0, disk, hostfwd)
+        if image:
+            if cmdline or disk:
+                raise ValueError("a flash image carries its own boot arguments and disk")
+            self.dtb = None
+            cmd = image_command(board, image, uboot_env(self.workdir), hostfwd)
+        else:
+            self.dtb = make_dtb(board, cmdline, self.workdir, self.dom0)
+            cmd = qemu_command(board, self.dtb, self.dom0, disk, hostfwd)
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if dom0 else subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.interactive else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -249,8 +299,8 @@ class Console:
 
     def send(self, line):
         """Types one line into Xen's serial input (dom0's console shell). dom0 mode only."""
-        if not self.dom0:
-            raise RuntimeError("console input needs dom0=True")
+        if not self.interactive:
+            raise RuntimeError("console input needs dom0=True or a flash image")
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 

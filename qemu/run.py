@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: ISC
 """`./hearth run` for QEMU boards: boot Xen, the dom0 driver domain and Hearth, stream the console, and
 stop when Hearth shuts down (or on Ctrl-C). The hub's disk is build/<board>/hub-disk.img (kept between
-runs) and its ports are forwarded to localhost."""
+runs) and its ports are forwarded to localhost. --image boots the board's flash image through U-Boot."""
 import argparse
 import os
 import signal
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,10 +23,25 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--board", default="qemu-virt-arm64")
     ap.add_argument("--no-dom0", action="store_true", help="Hearth alone: no network, no disk")
+    ap.add_argument("--image", action="store_true",
+                    help="boot out/hearth-<board>.img through U-Boot, like a flashed card (a working copy "
+                         "build/<board>/hub-sd.img keeps the hub's data until the image is rebuilt)")
     ap.add_argument("cmdline", nargs="*", help="Hearth boot arguments, e.g. ticks=3")
     args = ap.parse_args()
     board = hearth_qemu.Board(args.board)
-    if args.no_dom0:
+    if args.image:
+        if args.cmdline or args.no_dom0:
+            raise SystemExit("--image boots the image's own arguments (./hearth image --args ...) with its dom0")
+        image = os.path.join(hearth_qemu.TOP, "out", f"hearth-{board.name}.img")
+        if not os.path.exists(image):
+            raise SystemExit(f"no {image}: run ./hearth image --board {board.name}")
+        card = os.path.join(board.build_dir, "hub-sd.img")
+        if not os.path.exists(card) or os.path.getmtime(card) < os.path.getmtime(image):
+            subprocess.run(["cp", "--sparse=always", image, card], check=True)
+        console = hearth_qemu.Console(board, image=card, hostfwd=FORWARDS)
+        print(f"hearth: booting {board.name} from its flash image through U-Boot (Ctrl-C stops it); once "
+              f"the hub says 'net: up', try https://localhost:8443/api/health", flush=True)
+    elif args.no_dom0:
         console = hearth_qemu.Console(board, " ".join(args.cmdline))
         print(f"hearth: booting {board.name} under Xen in QEMU, without dom0 (Ctrl-C stops it)", flush=True)
     else:

@@ -10,6 +10,7 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU_BOARDS = ["qemu-virt-arm64", "qemu-virt-arm32"]
+REAL_BOARDS = ["rpi4", "cubietruck"]   # built and imaged; no emulator runs them
 FUZZ_SECONDS = os.environ.get("HEARTH_FUZZ_SECONDS", "10")
 
 passed = failed = 0
@@ -90,7 +91,7 @@ def fuzz_smoke():
 
 
 def board_builds():
-    for preset in ["hosted"] + QEMU_BOARDS:
+    for preset in ["hosted"] + QEMU_BOARDS + REAL_BOARDS:
         ok, detail = configure_and_build(preset)
         record(ok, f"build {preset} (-Wall -Wextra -Werror)", detail)
 
@@ -106,10 +107,13 @@ def system_script(script, label, *args):
 
 def system_tests():
     """Per QEMU board: Xen boots Hearth alone (boot, timer, fault), then beside a Linux driver domain
-    (PV network and disk, HTTPS, reconnect, persistence)."""
+    (PV network and disk, HTTPS, reconnect, persistence); then the flash images."""
     for board in QEMU_BOARDS:
         system_script("tests/system/test_boot.py", board, "--board", board)
         system_script("tests/system/test_xen_pv.py", f"{board} pv", "--board", board)
+    # Flash images for every board (twice: byte-identical), their layout and /chosen nodes, and the
+    # QEMU boards booting from theirs through U-Boot with HTTPS checked from the host.
+    system_script("tests/system/test_images.py", "images")
 
 
 def hosted_system_tests():

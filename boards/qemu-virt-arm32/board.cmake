@@ -34,3 +34,16 @@ set(HEARTH_DOM0_KERNEL_FLAVOUR armmp-lpae)
 set(HEARTH_DOM0_MEMORY_MIB 512)
 set(HEARTH_DOM0_BOOTARGS "console=hvc0 earlycon=xenboot rdinit=/init")
 set(HEARTH_DOM0_QEMU_RAM_MIB 2048)
+# Flash image (./hearth image, image/): QEMU runs Debian's U-Boot (u-boot-qemu, qemu_arm) as its firmware
+# with a bootdelay=0 environment in pflash (qemu/hearth_qemu.py), which runs boot.scr from the image's
+# boot partition: it loads everything at these addresses, adds the dom0less nodes to QEMU's own device
+# tree, disables the PCIe host bridge for dom0 (as the -kernel path does) and starts Xen with bootz.
+# The extra dom0 modules are none: QEMU's virtio devices are the base list.
+set(HEARTH_CONSOLE_UART /pl011@9000000)
+set(HEARTH_DOM0_MODULES "")
+set(HEARTH_UBOOT_PACKAGE u-boot-qemu)
+set(HEARTH_UBOOT_TARGET qemu_arm)
+set(HEARTH_BOOT_COMMAND bootz)
+set(HEARTH_BOOT_FDT_ADDR 0x41000000)
+set(HEARTH_BOOT_XEN_ADDR 0x42000000)
+set(HEARTH_BOOT_DTB "")

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: ISC
 # Builds the QEMU boards' dom0 driver domain from Debian bookworm .debs: kernel + initramfs.
 #
-#   qemu/dom0/build.sh <arm64|armhf> <outdir> [kernel-flavour]
+#   qemu/dom0/build.sh <arm64|armhf> <outdir> [kernel-flavour [extra-modules]]
 #
+# extra-modules (comma-separated) are loaded after the QEMU boards' list: a real board's MMC and NIC
+# drivers (HEARTH_DOM0_MODULES in boards/<board>/board.cmake), so one board's dom0 per outdir.
 # Produces <outdir>/dom0-kernel (arm64: the Image; armhf: the zImage), <outdir>/dom0-initramfs.cpio.gz
 # and <outdir>/dom0-versions.txt (every package and version used). The kernel is pinned in
 # cmake/third-party.lock (`dom0 linux-image-<flavour> <series>`): the flavour's meta-package must be of
@@ -14,7 +16,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here="$top/qemu/dom0"
-[ $# -ge 2 ] || { echo "usage: $0 <arm64|armhf> <outdir> [kernel-flavour]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: $0 <arm64|armhf> <outdir> [kernel-flavour [extra-modules]]" >&2; exit 2; }
 arch=$1
 outdir=$2
 case "$arch" in
@@ -46,6 +48,8 @@ OTHER_PACKAGES=(busybox-static libc6 libgcc-s1 libyajl2 libfdt1 libuuid1 zlib1g 
   libncurses6)
 # Modules to load, in this order (their dependencies are inserted ahead of them; built-ins skipped).
 MODULES=xen-evtchn,xen-privcmd,xen-gntdev,xen-gntalloc,xenfs,xen-netback,xen-blkback,virtio_mmio,virtio_net,virtio_blk,failover,net_failover,llc,stp,bridge
+extra_modules=${4:-}
+[ -n "$extra_modules" ] && MODULES="$MODULES,$extra_modules"
 
 # What the resolution depends on: if any of it changes, resolve and download again.
 request="series=$series xen=$xen_ver packages=${XEN_PACKAGES[*]} ${OTHER_PACKAGES[*]}"
@@ -117,6 +121,7 @@ up_to_date() {
   for o in "$outdir/dom0-kernel" "$outdir/dom0-initramfs.cpio.gz" "$outdir/dom0-versions.txt"; do
     [ -f "$o" ] || return 1
   done
+  [ "$(cat "$outdir/dom0-modules.txt" 2>/dev/null)" = "$MODULES" ] || return 1
   # Any input newer than the oldest output means a rebuild.
   [ -z "$(find "$here/build.sh" "$here/mkinitramfs.py" "$here/rootfs" "$lock" "$stamp" \
           -newer "$outdir/dom0-initramfs.cpio.gz" -print -quit 2>/dev/null)" ] &&
@@ -144,4 +149,5 @@ python3 "$here/mkinitramfs.py" --root "$work/root" --overlay "$here/rootfs" --tr
   --kver "$kver" --xen-bin /usr/lib/xen-4.17/bin --modules "$MODULES" --info "$info
 " --out "$outdir/dom0-initramfs.cpio.gz" >&2
 grep -v '^#' "$stamp" > "$outdir/dom0-versions.txt"
+echo "$MODULES" > "$outdir/dom0-modules.txt"
 log "done: $outdir/dom0-kernel ($(stat -c %s "$outdir/dom0-kernel") bytes), dom0-initramfs.cpio.gz ($(stat -c %s "$outdir/dom0-initramfs.cpio.gz") bytes)"
