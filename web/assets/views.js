@@ -219,7 +219,7 @@ const hearthViews = (() => {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
-        await hearthApi.post("/api/auth/password", { old_password: oldPw.value, new_password: newPw.value });
+        await hearthApi.post("/api/auth/password", { password: oldPw.value, new_password: newPw.value });
         out.textContent = "Password changed.";
       } catch (e) {
         out.textContent = `Not changed: ${e.message}`;
