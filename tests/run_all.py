@@ -111,6 +111,8 @@ def system_tests():
     for board in QEMU_BOARDS:
         system_script("tests/system/test_boot.py", board, "--board", board)
         system_script("tests/system/test_xen_pv.py", f"{board} pv", "--board", board)
+    # The whole hub under Xen (one boot): mosquitto, paho, coap-client, Chromium on the dashboard, curl.
+    system_script("tests/system/test_hub_xen.py", "qemu-virt-arm64 hub", "--board", "qemu-virt-arm64")
     # Flash images for every board (twice: byte-identical), their layout and /chosen nodes, and the
     # QEMU boards booting from theirs through U-Boot with HTTPS checked from the host.
     system_script("tests/system/test_images.py", "images")
