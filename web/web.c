@@ -14,6 +14,13 @@ const struct http_route web_routes[] = {
     {"GET", "/api/health", 0, web_health, NULL},
     {"GET", "/api/readings", 0, web_readings, NULL},
     {"GET", "/api/sensors", 0, web_sensors, NULL},
+    {"GET", "/api/policy", 0, web_policy_get, NULL},
+    {"PUT", "/api/policy", 0, web_policy_put, NULL},
+    {"GET", "/api/recipients", 0, web_recipients, NULL},
+    {"POST", "/api/recipients/revoke", 0, web_recipients_revoke, NULL},
+    {"GET", "/api/audit", 0, web_audit, NULL},
+    {"GET", "/api/audit/verify", 0, web_audit_verify, NULL},
+    {"GET", "/api/audit/summary", 0, web_audit_summary, NULL},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
