@@ -17,7 +17,8 @@ struct parser {
     struct policy_recipient *cur; /* the recipient the next lines belong to */
     int endpoint_seen;
     unsigned pem_line; /* the `ca` line while its PEM block is being read, else 0 */
-    int pem_begun;
+    int pem_begun, pem_bad;
+    unsigned pem_lines;
     size_t pem_start;
 };
 
@@ -128,51 +129,63 @@ static void parse_ca(struct parser *ps, unsigned line, struct policy_tokens *t)
     if (ps->cur->ca_pem)
         fail(ps, line, "ca", "recipient %s has two CAs", ps->cur->name);
     ps->pem_line = line;
-    ps->pem_begun = 0;
+    ps->pem_begun = ps->pem_bad = 0;
+    ps->pem_lines = 0;
     ps->pem_start = ps->p->pem_used;
 }
 
-/* A line of the PEM block after `ca`; base64 only between the BEGIN and END lines. */
+static const char pem_begin[] = "-----BEGIN CERTIFICATE-----", pem_end[] = "-----END CERTIFICATE-----";
+
+/*
+ * A line of the PEM block after `ca` (its BEGIN line included): base64 up to the END line. After a bad
+ * line the rest of the block is skipped quietly, so one mistake gives one error.
+ */
+static int is_line(const char *s, size_t n, const char *want)
+{
+    return n == strlen(want) && memcmp(s, want, n) == 0;
+}
+
 static void pem_line(struct parser *ps, unsigned line, const char *s, size_t n)
 {
     struct policy *p = ps->p;
-    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
-    int is_begin = n == sizeof(begin) - 1 && memcmp(s, begin, n) == 0;
-    int is_end = n == sizeof(end) - 1 && memcmp(s, end, n) == 0;
-    if (!ps->pem_begun && !is_begin) {
-        fail(ps, line, "ca", "expected -----BEGIN CERTIFICATE----- after ca");
-        ps->pem_line = 0;
-        return;
-    }
-    if (ps->pem_begun && is_begin) {
-        fail(ps, line, "ca", "one certificate per ca");
-        ps->pem_line = 0;
-        return;
-    }
-    for (size_t i = 0; !is_begin && !is_end && i < n; i++) {
+    int is_end = is_line(s, n, pem_end), is_begin = is_line(s, n, pem_begin);
+    const char *why = NULL;
+    if (n > POLICY_LINE_MAX)
+        why = "line longer than 200 characters";
+    else if (ps->pem_begun && is_begin)
+        why = "one certificate per ca";
+    else if (is_end && ps->pem_lines == 0)
+        why = "the certificate is empty";
+    for (size_t i = 0; !why && !is_begin && !is_end && i < n; i++) {
         char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-              c == '/' || c == '=')) {
-            fail(ps, line, "ca", "not base64 inside the certificate");
-            ps->pem_line = 0;
-            return;
-        }
+              c == '/' || c == '='))
+            why = "not base64 inside the certificate";
     }
-    ps->pem_begun = 1;
-    if (p->pem_used + n + 2 > sizeof(p->pem_pool)) {
-        fail(ps, line, "ca", "certificates too long");
+    if (!why && p->pem_used + n + 2 > sizeof(p->pem_pool))
+        why = "certificates too long";
+    if (why && !ps->pem_bad) {
+        fail(ps, line, "ca", "%s", why);
+        ps->pem_bad = 1;
+    }
+    if (is_end) {
+        if (!ps->pem_bad && ps->cur && !ps->cur->ca_pem) {
+            memcpy(p->pem_pool + p->pem_used, s, n);
+            p->pem_used += n;
+            p->pem_pool[p->pem_used++] = '\n';
+            p->pem_pool[p->pem_used++] = '\0';
+            ps->cur->ca_pem = p->pem_pool + ps->pem_start;
+        }
         ps->pem_line = 0;
         return;
     }
+    if (ps->pem_bad)
+        return;
     memcpy(p->pem_pool + p->pem_used, s, n);
     p->pem_used += n;
     p->pem_pool[p->pem_used++] = '\n';
-    if (is_end) {
-        p->pem_pool[p->pem_used++] = '\0';
-        if (ps->cur && !ps->cur->ca_pem)
-            ps->cur->ca_pem = p->pem_pool + ps->pem_start;
-        ps->pem_line = 0;
-    }
+    ps->pem_lines += !is_begin;
+    ps->pem_begun = 1;
 }
 
 static void parse_revoked(struct parser *ps, unsigned line, struct policy_tokens *t)
@@ -208,15 +221,25 @@ int policy_parse(const char *text, size_t len, struct policy *out, struct policy
             n--;
         struct policy_tokens t;
         char why[64];
+        if (ps.pem_line) {
+            /* PEM lines are taken whole (BEGIN and END hold a blank), without their indentation. */
+            const char *a = s;
+            size_t m = n;
+            while (m && (*a == ' ' || *a == '\t'))
+                a++, m--;
+            while (m && (a[m - 1] == ' ' || a[m - 1] == '\t'))
+                m--;
+            if (!ps.pem_begun && !is_line(a, m, pem_begin)) {
+                /* Not a certificate after all: say so, and read the line as what it looks like. */
+                fail(&ps, line, "ca", "expected -----BEGIN CERTIFICATE----- after ca");
+                ps.pem_line = 0;
+            } else {
+                pem_line(&ps, line, a, m);
+                continue;
+            }
+        }
         if (policy_lex_line(s, n, &t, why, sizeof(why)) < 0) {
             fail(&ps, line, "line", "%s", why);
-            continue;
-        }
-        if (ps.pem_line) {
-            if (t.n != 1)
-                fail(&ps, line, "ca", "the PEM block after ca must hold one certificate");
-            else
-                pem_line(&ps, line, t.v[0], strlen(t.v[0]));
             continue;
         }
         if (t.n == 0)
