@@ -137,6 +137,7 @@ static void on_done(void *arg, int rc, int status)
             gw->sent_ok++;
             j->cursor_ns = a->to_ns;
             j->above = a->above_after;
+            j->above_known = true;
             j->failures = 0;
             schedule(j, a->more ? 0 : every_ns(j));
         } else {
@@ -151,14 +152,17 @@ static void on_done(void *arg, int rc, int status)
 }
 
 /* Threshold rules send only the moments the value crossed the threshold; pts is rewritten in place. */
-static unsigned crossings(const struct policy_rule *r, struct gateway_point *pts, unsigned n, bool *above)
+static unsigned crossings(const struct policy_rule *r, struct gateway_point *pts, unsigned n, bool *above,
+                          bool *known)
 {
     unsigned out = 0;
     for (unsigned i = 0; i < n; i++) {
         bool now = r->threshold_op == '>' ? pts[i].value > r->threshold : pts[i].value < r->threshold;
-        if (now && !*above)
+        /* After a reboot the state before the window is unknown: the first reading only sets it. */
+        if (now && !*above && *known)
             pts[out++] = (struct gateway_point){.t_ns = pts[i].t_ns, .value = 0};
         *above = now;
+        *known = true;
     }
     return out;
 }
@@ -232,7 +236,8 @@ static void job_run(struct gateway_job *j)
         return;
     }
     uint64_t bucket = (uint64_t)policy_gran_seconds(j->gran) * NS;
-    uint64_t to = bucket ? now / bucket * bucket : now;
+    /* Whole seconds, as the audit entry records the window (it is where a reboot continues). */
+    uint64_t to = bucket ? now / bucket * bucket : now / NS * NS;
     uint64_t earliest = now > (uint64_t)r->backfill_s * NS ? now - (uint64_t)r->backfill_s * NS : 0;
     if (bucket)
         earliest = earliest / bucket * bucket;
@@ -244,7 +249,7 @@ static void job_run(struct gateway_job *j)
     }
     struct gateway_point *pts = NULL;
     unsigned n = 0;
-    bool src_more = false, above = j->above;
+    bool src_more = false, above = j->above, known = j->above_known;
     int rc = 0;
     if (from < to && !(pts = malloc(sizeof(*pts) * GATEWAY_MAX_POINTS)))
         rc = -HEARTH_ENOMEM;
@@ -264,13 +269,14 @@ static void job_run(struct gateway_job *j)
     }
     unsigned send = n;
     if (j->gran == POLICY_G_THRESHOLD)
-        send = crossings(r, pts, n, &above);
+        send = crossings(r, pts, n, &above, &known);
     if (send == 0) {
-        /* Nothing to tell. A threshold rule has still looked at these readings; a rollup's empty
-         * window stays open for readings that arrive late. */
-        if (j->gran == POLICY_G_THRESHOLD && n) {
+        /* Nothing to tell. A threshold rule has still looked at these readings, and an empty page of a
+         * longer window is done with; otherwise an empty window stays open for readings that arrive late. */
+        if ((j->gran == POLICY_G_THRESHOLD && n) || more) {
             j->cursor_ns = to;
             j->above = above;
+            j->above_known = known;
         }
         schedule(j, more ? 0 : (uint64_t)r->every_s * NS);
         goto out;
@@ -315,8 +321,10 @@ static int find_cursor(void *arg, const struct audit_entry *e)
         job_series(j, series, sizeof(series));
         if (j->used && !j->timer.armed && strcmp(j->recipient, e->recipient) == 0 &&
             strcmp(series, e->sensors) == 0 && strcmp(policy_gran_name(j->gran), e->granularity) == 0 &&
-            e->window_to_s * NS > j->cursor_ns)
+            e->window_to_s * NS > j->cursor_ns) {
             j->cursor_ns = e->window_to_s * NS;
+            j->above_known = false;
+        }
     }
     return 0;
 }
@@ -366,6 +374,7 @@ void gateway_apply(struct gateway *gw, struct policy *p)
             strcpy(j->sensor, rule->sensor);
             strcpy(j->quantity, rule->quantity);
             j->gran = rule->gran;
+            j->above_known = true; /* a new rule starts below its threshold */
             added = true;
         }
     }

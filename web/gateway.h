@@ -102,6 +102,7 @@ struct gateway_job {
     enum policy_gran gran;
     uint64_t cursor_ns; /* pushed up to here (exclusive); 0: nothing yet */
     bool above;         /* threshold rules: whether the last reading looked at was past it */
+    bool above_known;   /* false after a reboot until a reading was looked at */
     unsigned failures;  /* consecutive failed attempts */
     uint64_t due_ns;    /* when its timer fires (monotonic) */
     struct timer timer;
