@@ -21,7 +21,9 @@ static void bad(struct audit_verdict *v, uint64_t seq, const char *fmt, uint64_t
         return; /* the first break is the one worth reporting */
     v->ok = 0;
     v->first_bad_seq = seq;
-    snprintf(v->reason, sizeof(v->reason), fmt, a, b);
+    /* A long reason is cut short, which is fine: the return value is looked at to say so. */
+    if (snprintf(v->reason, sizeof(v->reason), fmt, a, b) >= (int)sizeof(v->reason))
+        v->reason[sizeof(v->reason) - 2] = '~';
 }
 
 void audit_chain_check(struct audit_link *links, size_t n, uint64_t skipped, uint64_t expect_head_seq,

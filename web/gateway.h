@@ -148,6 +148,12 @@ void gateway_jobs(const struct gateway *gw, void (*fn)(void *arg, const struct g
 /* Stops every job (in-flight attempts are detached and freed when they end) and frees the policy. */
 void gateway_stop(struct gateway *gw);
 
+/*
+ * The transport over services/http_client.h (web/gateway_https.c, built once that header exists): a POST
+ * of the payload with certificate verification against the recipient's CA or pin. ctx is the struct loop.
+ */
+int gateway_https_transport(void *loop, const struct gateway_request *req, gateway_done_fn done, void *arg);
+
 /* Builds the payload of one push into a malloc'd buffer (*out, *len). Returns 0 or -HEARTH_ENOMEM. */
 int gateway_payload(const struct policy_rule *rule, uint32_t version, uint64_t from_ns, uint64_t to_ns,
                     const struct gateway_point *pts, unsigned n, char **out, size_t *len);
