@@ -254,6 +254,8 @@ def scenario_live(binary, artifacts, tmp, disk, device_ca, rx, ca_pem):
         check("the summary of what left the home lists coop's bytes, sensors and granularities",
               coop.get("bytes", 0) > 0 and coop.get("transfers", 0) >= 1 and "pot1/moisture" in coop.get("sensors", [])
               and coop.get("granularities") == ["1h"], f"{summary}")
+        code, page = curl(device_ca, "GET", "/privacy.html")
+        check("the dashboard's privacy page is served", code == 200 and "What left my home" in str(page), f"{code}")
         sanitizer = hub.wait_for(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", 0.5)
         check("no sanitizer report", sanitizer is None, hub.tail() if sanitizer else "")
         return True
