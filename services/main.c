@@ -5,6 +5,7 @@
 #include "coap_server.h"
 #include "disk.h"
 #include "echo.h"
+#include "gateway_admin.h"
 #include "ingest.h"
 #include "log.h"
 #include "loop.h"
@@ -215,11 +216,41 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
 }
 
 /*
+ * The privacy gateway: the policy saved in the store, the audit log, and the only path by which sensor
+ * data leaves the home. Without a store there is no audit log, so nothing is ever sent.
+ */
+static void start_gateway(struct loop *loop, struct store *st, struct rollup *ru, int tls_ok)
+{
+    static struct gateway_rollup_source source;
+    static struct audit_log audit;
+    static struct gateway gw;
+    static struct gateway_admin admin;
+    uint64_t seed = 0;
+    int rc;
+    source = (struct gateway_rollup_source){.rollup = ru, .store = st};
+    if (tls_ok)
+        tls_random((uint8_t *)&seed, sizeof(seed));
+    if ((rc = audit_log_open(&audit, st, netstack_wall_ns)) < 0)
+        log_line("gateway: no audit log (%s): nothing will be sent", hearth_strerror(rc));
+    /* transport stays NULL until the outbound HTTPS client (services/http_client.h) is wired in. */
+    struct gateway_config cfg = {.loop = loop,
+                                 .audit = &audit,
+                                 .source = ru ? gateway_source_rollups : gateway_source_store_means,
+                                 .source_ctx = ru ? (void *)&source : (void *)st,
+                                 .mono_ns = hearth_plat_monotonic_ns,
+                                 .wall_ns = netstack_wall_ns,
+                                 .jitter_seed = seed};
+    gateway_init(&gw, &cfg);
+    gateway_admin_start(&admin, &gw, &audit, st);
+    web_gateway_set(&admin);
+}
+
+/*
  * Services in dependency order. TLS and the store come first: their disk work blocks the loop, and
  * done before the network starts it cannot eat into DHCP's wait. Without a network device the hub
  * runs on and says why.
  */
-static void start_services(struct loop *loop, const char *cmdline)
+static struct store *start_services(struct loop *loop, const char *cmdline)
 {
     uint64_t echo = 0, tlsecho = 0, bench = 0;
     int tls_ok = start_tls(loop, cmdline) == 0;
@@ -231,7 +262,7 @@ static void start_services(struct loop *loop, const char *cmdline)
         auth_benchmark(hearth_plat_monotonic_ns); /* measures the password hash's cost on this board */
     struct rollup *ru = start_rollups(loop, st);
     if (netstack_start(loop, cmdline) < 0)
-        return;
+        return st;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
         echo_start(ECHO_PORT);
     /* A TLS echo for testing the TLS layer on its own (tests/system/test_tls_hosted.py). */
@@ -241,6 +272,8 @@ static void start_services(struct loop *loop, const char *cmdline)
     web_auth_init(st, tls_ok ? tls_random : NULL);
     web_start(loop, tls_ok ? tls_listen : NULL);
     start_sensors(loop, cmdline, st, ru, tls_ok);
+    start_gateway(loop, st, ru, tls_ok);
+    return st;
 }
 
 int hearth_main(const struct hearth_start_info *info)
@@ -261,7 +294,7 @@ int hearth_main(const struct hearth_start_info *info)
     if (rc < 0 && rc != -HEARTH_ENOENT)
         log_line("cmdline: ignoring bad ticks= value (%s)", hearth_strerror(rc));
 
-    start_services(&hub.loop, info->cmdline);
+    struct store *st = start_services(&hub.loop, info->cmdline);
 
     hub.start_ns = hearth_plat_monotonic_ns();
     if (hub.ticks_wanted)
@@ -275,6 +308,9 @@ int hearth_main(const struct hearth_start_info *info)
     rc = loop_run(&hub.loop);
     if (hearth_plat_poweroff_requested())
         log_line("shutdown: the platform asked for a power-off");
+    /* A checkpoint now means the next boot replays nothing, and every record is checkpointed. */
+    if (rc == 0 && st && (rc = store_close(st)) < 0)
+        log_line("store: close failed (%s)", hearth_strerror(rc));
     log_line("shutdown: %s (status %d)", rc == 0 ? "clean power-off" : "crash", rc);
     return rc;
 }

@@ -33,6 +33,13 @@ const struct http_route web_routes[] = {
     {"PUT", "/api/sensors/", 1, web_put_sensor, NULL, HTTP_ACCESS_OWNER},
     {"POST", "/api/sensors/", 1, web_rotate_token, NULL, HTTP_ACCESS_OWNER},
     {"GET", "/api/sensors/", 1, web_series, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/policy", 0, web_policy_get, NULL, HTTP_ACCESS_OWNER},
+    {"PUT", "/api/policy", 0, web_policy_put, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/recipients", 0, web_recipients, NULL, HTTP_ACCESS_OWNER},
+    {"POST", "/api/recipients/revoke", 0, web_recipients_revoke, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/audit", 0, web_audit, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/audit/verify", 0, web_audit_verify, NULL, HTTP_ACCESS_OWNER},
+    {"GET", "/api/audit/summary", 0, web_audit_summary, NULL, HTTP_ACCESS_OWNER},
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 

@@ -60,6 +60,20 @@ int web_is_json(const struct http_exchange *x);
 
 void web_series(struct http_exchange *x, void *arg);
 
+/* The privacy gateway's routes (web/gateway_api.c, web/audit_api.c); no authentication in here. */
+void web_policy_get(struct http_exchange *x, void *arg);
+void web_policy_put(struct http_exchange *x, void *arg);
+void web_recipients(struct http_exchange *x, void *arg);
+void web_recipients_revoke(struct http_exchange *x, void *arg);
+void web_audit(struct http_exchange *x, void *arg);
+void web_audit_verify(struct http_exchange *x, void *arg);
+void web_audit_summary(struct http_exchange *x, void *arg);
+
+struct gateway_admin;
+/* The gateway (and its policy text and audit log) the routes above act on (NULL: 503 until there is one). */
+void web_gateway_set(struct gateway_admin *a);
+struct gateway_admin *web_gateway_admin(void);
+
 struct store;
 
 /*
