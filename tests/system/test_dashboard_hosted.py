@@ -23,12 +23,13 @@ import test_net_hosted as net  # noqa: E402
 TOP = net.TOP
 HUB, GW, PREFIX = net.HUB_IP, net.HOST_IP, net.PREFIX
 SENSOR = "pot1"
-# A policy in the gateway's text format (web/policy_parse.c): one recipient, hourly means of one sensor.
-POLICY = """recipient garden-club
+# A policy in the gateway's text format (web/policy.h): one recipient, hourly means of one sensor. The
+# endpoint does not exist: the walk-through checks the policy is saved and audited, not what is sent.
+POLICY = """# who may receive what from this home
+recipient garden-club
   endpoint https://garden.example:8443/ingest
   pin-sha256 0000000000000000000000000000000000000000000000000000000000000000
-policy 1
-  allow pot1/moisture to garden-club granularity 1h every 1h purpose "watering research"
+  allow pot1/moisture granularity 1h every 1h purpose "watering research"
 """
 
 

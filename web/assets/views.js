@@ -158,7 +158,32 @@ const hearthViews = (() => {
     view.append(h("h2", {}, "Sharing"),
       h("p", {}, "By default nothing leaves your home. Each allow line below names a recipient, the data, " +
         "how fine-grained it is, how often it goes and why. Removing a line revokes it at once."),
-      editor, h("div", { class: "controls" }, save), out, errors);
+      editor, h("div", { class: "controls" }, save), out, errors, await recipients());
+  }
+
+  // The recipients as the hub enforces them, each with a button that revokes it at once.
+  async function recipients() {
+    const answer = await hearthApi.get("/api/recipients");
+    const list = h("ul", { class: "recipients", id: "recipients" });
+    for (const r of answer.recipients || []) {
+      const rules = (r.rules || []).map((x) =>
+        `${x.series} (${x.granularity}${x.every_s ? `, every ${x.every_s} s` : ""}, for "${x.purpose}")`);
+      const revoke = h("button", { type: "button", disabled: r.revoked }, r.revoked ? "Revoked" : "Revoke");
+      revoke.addEventListener("click", async () => {
+        revoke.disabled = true;
+        try {
+          await hearthApi.post(`/api/recipients/revoke?recipient=${encodeURIComponent(r.name)}`, {});
+          revoke.textContent = "Revoked";
+        } catch (e) {
+          revoke.disabled = false;
+          revoke.textContent = `Revoke (failed: ${e.message})`;
+        }
+      });
+      list.append(h("li", {}, h("strong", {}, r.name), ` at ${r.endpoint}: ${rules.join("; ") || "nothing"} `,
+        revoke));
+    }
+    return h("section", {}, h("h3", {}, `Recipients (policy version ${answer.version || 0})`),
+      (answer.recipients || []).length ? list : h("p", { class: "empty" }, "No recipients."));
   }
 
   async function left(view) {
@@ -179,13 +204,17 @@ const hearthViews = (() => {
   }
 
   async function audit(view) {
-    const answer = await hearthApi.get("/api/audit");
+    // The newest 200 entries, newest first.
+    const first = await hearthApi.get("/api/audit?limit=1");
+    const answer = await hearthApi.get(`/api/audit?from=${Math.max(1, (first.total || 0) - 199)}&limit=200`);
+    (answer.entries || []).reverse();
     const verdict = h("p", { class: "meta", role: "status", id: "audit-verdict" });
     const verify = h("button", { type: "button", id: "audit-verify" }, "Verify the chain");
     verify.addEventListener("click", async () => {
       try {
         const v = await hearthApi.get("/api/audit/verify");
-        verdict.textContent = v.ok ? `Chain intact: ${v.entries} entries verified.` :
+        verdict.textContent = v.ok ? `Chain intact: ${v.entries} entries verified. Head #${v.head_seq} ` +
+          `${v.head_hash} (note it down: a cut-off tail shows against it later).` :
           `Chain BROKEN at entry ${v.first_bad_seq}: ${v.reason}`;
         verdict.className = v.ok ? "meta ok" : "meta bad";
       } catch (e) {
