@@ -46,7 +46,8 @@ long long tls_time_seconds(long long *now);
  */
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_GCM_C
-/* 8-bit GHASH tables: GHASH was a fifth of the per-request instructions with 4-bit ones; costs ~4 KiB per key. */
+/* 8-bit GHASH tables: GHASH was a fifth of the per-request instructions with 4-bit ones; costs ~4 KiB per
+ * key. */
 #define MBEDTLS_GCM_LARGE_TABLE
 /*
  * Assembly: bignum multiply-accumulate (bn_mul.h) on arm32 and arm64 makes every handshake's ECC
