@@ -167,11 +167,11 @@ int registry_apply(struct registry_sensor *s, const struct json_doc *doc, const 
                 memcpy(q->unit, u[1].str, u[1].len + 1);
             }
         } else if (json_is(k, "burst")) {
-            if (v->type != JSON_NUMBER || !v->integral || v->num < 1 || v->num > 1000)
+            if (v->type != JSON_NUMBER || !v->integral || v->num < 1 || v->num > REGISTRY_MAX_BURST)
                 return -HEARTH_EINVAL;
             s->burst = (uint32_t)v->num;
         } else if (json_is(k, "rate")) {
-            if (v->type != JSON_NUMBER || !(v->num >= 0.001 && v->num <= 1000))
+            if (v->type != JSON_NUMBER || !(v->num >= 0.001 && v->num <= REGISTRY_MAX_RATE))
                 return -HEARTH_EINVAL;
             s->rate = v->num;
         } else if (!stored || apply_stored(s, doc, k) < 0) {

@@ -19,7 +19,10 @@
 #define REGISTRY_DISCOVERY_MAX 64 /* "<component>/[<node_id>/]<object_id>" of a Home Assistant config */
 #define REGISTRY_TOKEN_LEN 64     /* a token is 32 random bytes as lowercase hex */
 #define REGISTRY_DEFAULT_BURST 20
-#define REGISTRY_DEFAULT_RATE 1.0     /* readings per second, sustained */
+#define REGISTRY_DEFAULT_RATE 1.0 /* readings per second, sustained */
+/* The owner may allow up to this much (a vibration or power meter sampling fast; bench/mqtt_bench.sh). */
+#define REGISTRY_MAX_BURST 100000
+#define REGISTRY_MAX_RATE 100000.0
 #define REGISTRY_SEEN_PERSIST_S 600   /* last-seen is written at most this often */
 #define REGISTRY_KEY_PREFIX "sensor/" /* STORE_T_CONFIG key: "sensor/<id>" */
 #define REGISTRY_RECORD_VALUES 96     /* JSON values a sensor record may hold */
@@ -89,10 +92,10 @@ struct registry_quantity *registry_quantity(struct registry_sensor *s, const cha
 /*
  * Creates (origin "owner") or updates sensor id from an owner's JSON object obj of doc with any of
  * "name", "kind", "location" (strings), "units" (object quantity -> unit string), "burst" (integer
- * 1..1000), "rate" (readings per second, 0.001..1000). A new sensor gets a token: its text is written to
- * token_out (REGISTRY_TOKEN_LEN + 1 bytes, caller-owned) and *created set; the token is not kept, only
- * its hash. The record is made durable before returning. Returns 0, -HEARTH_EINVAL (bad id, or a bad
- * member: *field names it), -HEARTH_ENOSPC (the registry is full), -HEARTH_ENOTSUP (no random source
+ * 1..REGISTRY_MAX_BURST), "rate" (readings per second, 0.001..REGISTRY_MAX_RATE). A new sensor gets a token:
+ * its text is written to token_out (REGISTRY_TOKEN_LEN + 1 bytes, caller-owned) and *created set; the token
+ * is not kept, only its hash. The record is made durable before returning. Returns 0, -HEARTH_EINVAL (bad id,
+ * or a bad member: *field names it), -HEARTH_ENOSPC (the registry is full), -HEARTH_ENOTSUP (no random source
  * for a new token), or the store's errors (-HEARTH_EIO ...); nothing changes on error.
  */
 int registry_put(struct registry *reg, const char *id, const struct json_doc *doc,
