@@ -180,6 +180,8 @@ static void start_services(struct loop *loop, const char *cmdline)
     if (tls_ok && tls_random(seed, sizeof(seed)) == 0)
         netstack_reseed(seed, sizeof(seed)); /* ports, DNS ids and TCP sequence numbers from the DRBG */
     struct store *st = open_store(loop, cmdline);
+    if (tls_ok)
+        netstack_on_clock_set(tls_clock_changed); /* a certificate issued before SNTP answered is renewed */
     if (netstack_start(loop, cmdline) < 0)
         return;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
@@ -188,6 +190,8 @@ static void start_services(struct loop *loop, const char *cmdline)
     if (tls_ok && cmdline_get_u64(cmdline, "tlsecho", &tlsecho) == 0 && tlsecho)
         tls_echo_start(TLS_ECHO_PORT);
     web_readings_set_store(st);
+    if (tls_ok)
+        web_set_crl_source(tls_crl); /* http://hearth.local/crl.der, named in the device certificate */
     web_start(loop, tls_ok ? tls_listen : NULL);
     start_sensors(loop, cmdline, st, tls_ok);
 }
