@@ -46,11 +46,13 @@ static const uint16_t sig_algs[] = {MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, M
 /* A replaced certificate may still be in use by handshakes that chose it (tls_stream.c drops handshakes
  * after 10 s, checked every second): the next replacement, which frees it, waits longer than that. */
 #define RETIRE_NS (15 * 1000000000ull)
-#define PERSIST_PERIOD_S 86400  /* the time slot is rewritten once a day, plus once when SNTP first answers  \
-                                 */
-#define CRL_REFRESH_S 86400     /* a new CRL every day... */
-#define CRL_VALID_S (7 * 86400) /* ...valid for a week, so a hub that was off for a few days still has one   \
-                                 */
+#define PERSIST_PERIOD_S                                                                                     \
+    86400                   /* the time slot is rewritten once a day, plus once when SNTP first answers      \
+                             */
+#define CRL_REFRESH_S 86400 /* a new CRL every day... */
+#define CRL_VALID_S                                                                                          \
+    (7 * 86400) /* ...valid for a week, so a hub that was off for a few days still has one                   \
+                 */
 #define CRL_MAX 512
 
 static struct {
@@ -130,9 +132,10 @@ static void check_identity(void)
         int r = tls_identity_refresh(&tls.id, tls.ks, now);
         if (r > 0 && tls.started) {
             tls.swapped_ns = mono;
-            log_line("tls: device certificate SHA-256 fingerprint %s (new connections get it; the key and its "
-                     "SPKI pin stay)",
-                     tls.id.fingerprint);
+            log_line(
+                "tls: device certificate SHA-256 fingerprint %s (new connections get it; the key and its "
+                "SPKI pin stay)",
+                tls.id.fingerprint);
         }
     }
     if ((from_clock && !tls.clock_persisted) || now - tls.persisted_s >= PERSIST_PERIOD_S) {

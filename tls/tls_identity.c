@@ -150,7 +150,8 @@ int tls_identity_load(struct tls_identity *id, struct tls_keyslot *ks, const cha
         char from[15], to[15];
         tls_format_x509_time(id->not_before, from);
         tls_format_x509_time(id->not_after, to);
-        log_line("tls: loaded the device certificate valid %.8sT%.6sZ to %.8sT%.6sZ", from, from + 8, to, to + 8);
+        log_line("tls: loaded the device certificate valid %.8sT%.6sZ to %.8sT%.6sZ", from, from + 8, to,
+                 to + 8);
         rc = 0;
     }
 out:

@@ -16,7 +16,7 @@ seconds=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${HEARTH_FUZZ_BUILD:-$root/build/fuzz}
-targets=(fuzz_dt fuzz_cmdline fuzz_http fuzz_xs_wire fuzz_tls_keyslot fuzz_store fuzz_mqtt)
+targets=(fuzz_dt fuzz_cmdline fuzz_http fuzz_http_response fuzz_xs_wire fuzz_tls_keyslot fuzz_store fuzz_mqtt)
 
 mkdir -p "$build/logs"
 if ! { cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER="${CC:-clang}" &&
