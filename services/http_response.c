@@ -201,10 +201,8 @@ int http_response_feed(struct http_response *r, const uint8_t *data, size_t len,
             if (rc != 1)
                 continue;
             r->status = 0;
-            if ((rc = parse_head(r)) < 0) {
-                r->status = 0; /* a head that failed says nothing */
+            if ((rc = parse_head(r)) < 0)
                 break;
-            }
             r->head_len = 0;
             if (r->status < 200)
                 continue; /* an interim response: the final one follows */
@@ -217,8 +215,11 @@ int http_response_feed(struct http_response *r, const uint8_t *data, size_t len,
         break;
     }
     *used = total;
-    if (rc < 0)
+    if (rc < 0) {
+        if (r->state == ST_HEAD)
+            r->status = 0; /* not even a head: an interim response's status is no answer */
         r->state = ST_FAILED;
+    }
     return rc;
 }
 
