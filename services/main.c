@@ -3,6 +3,7 @@
 #include "cmdline.h"
 #include "disk.h"
 #include "echo.h"
+#include "http_client.h"
 #include "ingest.h"
 #include "log.h"
 #include "loop.h"
@@ -194,6 +195,8 @@ static void start_services(struct loop *loop, const char *cmdline)
         web_set_crl_source(tls_crl); /* http://hearth.local/crl.der, named in the device certificate */
     web_start(loop, tls_ok ? tls_listen : NULL);
     start_sensors(loop, cmdline, st, tls_ok);
+    if (tls_ok)
+        http_client_test_hook(loop, cmdline); /* TEST HOOK: inert without httpclient.test= */
 }
 
 int hearth_main(const struct hearth_start_info *info)

@@ -120,6 +120,8 @@ def hosted_system_tests():
     system_script("tests/system/test_tls_hosted.py", "hosted-tls", "--preset", "hosted-asan")
     # mosquitto and paho clients, durability across SIGKILL
     system_script("tests/system/test_mqtt_hosted.py", "hosted-mqtt", "--preset", "hosted-asan")
+    # outbound HTTPS: pinned CA, pinned certificate, DNS name, refusals, timeout (the httpclient.test hook)
+    system_script("tests/system/test_http_client_hosted.py", "hosted-http-client", "--preset", "hosted-asan")
     # wrk with 200 connections for 10 s and testssl.sh, with leak checks
     system_script("tests/system/test_https_load_hosted.py", "hosted-https-load", "--preset", "hosted-asan")
 
