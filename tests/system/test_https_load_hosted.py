@@ -183,7 +183,7 @@ def check_crl(ca, tmp):
         return
     v = net.sh("openssl", "crl", "-inform", "DER", "-in", crl_der, "-CAfile", ca, "-verify", "-noout", "-text")
     ok = v.returncode == 0 and "verify OK" in v.stdout and "No Revoked Certificates" in v.stdout
-    check("openssl crl -verify: an empty CRL signed by the device key", ok, v.stdout[-600:])
+    check("openssl crl -verify: an empty CRL signed by the device key", ok, "" if ok else v.stdout[-600:])
     net.sh("openssl", "crl", "-inform", "DER", "-in", crl_der, "-out", crl_pem)
     v = net.sh("openssl", "verify", "-crl_check", "-CAfile", ca, "-CRLfile", crl_pem, ca)
     check("openssl verify -crl_check: the certificate is not revoked and the CRL is current",
