@@ -38,8 +38,11 @@
 #define MEMP_NUM_TCP_PCB_LISTEN 8
 #define MEMP_NUM_TCP_SEG HEARTH_NET_TCP_SEGS /* must be >= TCP_SND_QUEUELEN (CMake checks) */
 #define MEMP_NUM_ARP_QUEUE 16
-/* lwIP's own timers plus mDNS (probing, announcing, delayed multicast replies) and SNTP. */
-#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 10)
+/* lwIP's own timers plus mDNS (probing, announcing, delayed multicast replies) and SNTP, and one per
+ * outbound connection being made or name being resolved (netstack_tcp_connect, netstack_dns_resolve). */
+#define NETSTACK_DNS_PENDING 4
+#define NETSTACK_CONNECTS 8
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 10 + NETSTACK_DNS_PENDING + NETSTACK_CONNECTS)
 
 /* ---- Link layer. ---- */
 #define LWIP_ARP 1

@@ -41,4 +41,10 @@ bool netstack_is_up(void);
  */
 int netstack_wall_ns(int64_t *unix_ns);
 
+/*
+ * Registers fn (NULL: none) to be called on the event loop each time SNTP sets the wall clock, after
+ * netstack_wall_ns already returns the new time (e.g. tls_clock_changed). One observer; the last wins.
+ */
+void netstack_on_clock_set(void (*fn)(void));
+
 #endif

@@ -17,6 +17,12 @@
 static bool synced;
 static int64_t offset_ns; /* unix_ns = monotonic_ns + offset_ns, once synced */
 static bool started;
+static void (*clock_observer)(void);
+
+void netstack_on_clock_set(void (*fn)(void))
+{
+    clock_observer = fn;
+}
 
 int netstack_wall_ns(int64_t *unix_ns)
 {
@@ -60,6 +66,8 @@ void netstack_ntp_set(int32_t ntp_sec, uint32_t ntp_frac)
     log_line("ntp: wall clock set to %04" PRId64 "-%02u-%02uT%02u:%02u:%02uZ (step %s%" PRId64 " ms)", y, mo,
              d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60),
              had_time ? "" : "from unknown, ", step_ms);
+    if (clock_observer)
+        clock_observer();
 }
 
 /* SNTP_GET_SYSTEM_TIME_NTP: our current idea of the time, for the request's transmit timestamp. */

@@ -8,6 +8,7 @@
 
 #include <hearth/err.h>
 #include <lwip/tcp.h>
+#include <lwip/timeouts.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ struct netstack_tcp {
     struct pbuf *pending; /* received, not yet consumed; its bytes are not yet tcp_recved */
     bool peer_closed;     /* FIN seen */
     bool close_asked;     /* netstack_tcp_close during a callback: done when the callback returns */
+    bool connecting;      /* netstack_tcp_connect's handshake is under way (its timer is armed) */
+    bool timed_out;       /* that timer fired: the abort it caused is reported as a timeout */
     unsigned depth;       /* nesting of our callbacks into the service */
     uint32_t trace_id;    /* correlates this connection's events across layers (services/trace.h) */
 };
@@ -36,6 +39,8 @@ struct listener {
 static struct netstack_tcp conns[TCP_CONNS];
 static struct listener listeners[TCP_LISTENERS];
 
+static void connect_timeout(void *arg);
+
 /* Detaches c from its PCB and closes it gracefully (a reset if lwIP has no memory for the FIN).
  * Returns ERR_ABRT when the PCB was aborted, which lwIP needs to hear from the callback that did it. */
 static err_t finish(struct netstack_tcp *c)
@@ -43,6 +48,8 @@ static err_t finish(struct netstack_tcp *c)
     struct tcp_pcb *pcb = c->pcb;
     err_t ret = ERR_OK;
 
+    if (c->connecting)
+        sys_untimeout(connect_timeout, c);
     tcp_arg(pcb, NULL);
     tcp_recv(pcb, NULL);
     tcp_sent(pcb, NULL);
@@ -146,9 +153,27 @@ static void on_err(void *arg, err_t err)
     c->pending = NULL;
     c->pcb = NULL;
     trace_instant(TRACE_TCP_CLOSE, c->trace_id, netstack_err(err), 0);
-    if (!c->close_asked && c->ops->closed)
+    if (c->connecting) {
+        /* A reset answering our SYN is a refusal; an abort by our own timer is a timeout. */
+        int rc = c->timed_out ? -HEARTH_ETIMEDOUT : err == ERR_RST ? -HEARTH_ECONNREFUSED : netstack_err(err);
+        sys_untimeout(connect_timeout, c);
+        c->connecting = false;
+        if (!c->close_asked)
+            c->ops->connected(c, rc, c->arg);
+    } else if (!c->close_asked && c->ops->closed) {
         c->ops->closed(c, netstack_err(err), c->arg);
+    }
     *c = (struct netstack_tcp){0};
+}
+
+/* From now on lwIP reports the connection's events to us. */
+static void install(struct netstack_tcp *c)
+{
+    tcp_arg(c->pcb, c);
+    tcp_recv(c->pcb, on_recv);
+    tcp_sent(c->pcb, on_sent);
+    tcp_err(c->pcb, on_err);
+    tcp_poll(c->pcb, on_poll, POLL_INTERVAL);
 }
 
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -177,12 +202,76 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
         }
         c->arg = conn_arg;
     }
-    tcp_arg(pcb, c);
-    tcp_recv(pcb, on_recv);
-    tcp_sent(pcb, on_sent);
-    tcp_err(pcb, on_err);
-    tcp_poll(pcb, on_poll, POLL_INTERVAL);
+    install(c);
     return ERR_OK;
+}
+
+/* Our timer ran out before the handshake completed: abort, which on_err reports as a timeout. */
+static void connect_timeout(void *arg)
+{
+    struct netstack_tcp *c = arg;
+    if (!c->pcb || !c->connecting)
+        return;
+    c->timed_out = true;
+    tcp_abort(c->pcb); /* calls on_err, which frees the entry */
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct netstack_tcp *c = arg;
+    (void)pcb;
+    (void)err; /* lwIP reports failures through on_err; this is only called on success */
+    sys_untimeout(connect_timeout, c);
+    c->connecting = false;
+    install(c);
+    c->depth++;
+    c->ops->connected(c, 0, c->arg);
+    c->depth--;
+    if (c->close_asked && c->depth == 0)
+        return finish(c);
+    return ERR_OK;
+}
+
+int netstack_tcp_connect(const uint8_t addr[4], uint16_t port, uint64_t timeout_ns,
+                         const struct netstack_tcp_ops *ops, void *conn_arg, struct netstack_tcp **out)
+{
+    struct netstack_tcp *c = NULL;
+    ip_addr_t ip;
+
+    if (port == 0 || !addr || !ops || !ops->recv || !ops->connected)
+        return -HEARTH_EINVAL;
+    if (!netstack_running() || !netstack_is_up())
+        return -HEARTH_ENOTCONN;
+    unsigned connecting = 0;
+    for (unsigned i = 0; i < TCP_CONNS; i++) {
+        connecting += conns[i].connecting;
+        if (!conns[i].pcb && !c)
+            c = &conns[i];
+    }
+    if (!c || connecting >= NETSTACK_CONNECTS) /* each holds one of lwIP's timers (lwipopts.h) */
+        return -HEARTH_ENOMEM;
+    struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+    if (!pcb)
+        return -HEARTH_ENOMEM;
+    IP_ADDR4(&ip, addr[0], addr[1], addr[2], addr[3]);
+    *c = (struct netstack_tcp){.pcb = pcb, .ops = ops, .arg = conn_arg, .connecting = true};
+    tcp_arg(pcb, c);
+    tcp_err(pcb, on_err);
+    err_t err = tcp_connect(pcb, &ip, port, on_connected);
+    if (err != ERR_OK) {
+        *c = (struct netstack_tcp){0};
+        tcp_err(pcb, NULL);
+        tcp_arg(pcb, NULL);
+        tcp_close(pcb); /* never connected, so this frees it at once */
+        return netstack_err(err);
+    }
+    if (timeout_ns) {
+        uint64_t ms = timeout_ns / 1000000u;
+        sys_timeout(ms > 0x7fffffffu ? 0x7fffffffu : (u32_t)(ms ? ms : 1), connect_timeout, c);
+    }
+    if (out)
+        *out = c;
+    return 0;
 }
 
 int netstack_tcp_listen(uint16_t port, const struct netstack_tcp_ops *ops, void *listen_arg)

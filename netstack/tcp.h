@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* TCP for services without lwIP types: listen, receive by callback with back-pressure, write, close. */
+/* TCP for services without lwIP types: listen or connect, receive by callback with back-pressure, write,
+ * close. */
 #ifndef NETSTACK_TCP_H
 #define NETSTACK_TCP_H
 
@@ -8,7 +9,7 @@
 
 struct netstack_tcp; /* one connection; owned by netstack, valid until closed() or netstack_tcp_close */
 
-/* What a listening service does with its connections. All callbacks run on the event loop. */
+/* What a service does with its connections (listened for or made). All callbacks run on the event loop. */
 struct netstack_tcp_ops {
     /*
      * A connection arrived on the listener. Return 0 to take it (setting *conn_arg, handed to the other
@@ -30,6 +31,13 @@ struct netstack_tcp_ops {
     void (*closed)(struct netstack_tcp *c, int err, void *conn_arg);
     /* Sent data was acknowledged, so netstack_tcp_writable may have grown. Optional. */
     void (*sent)(struct netstack_tcp *c, void *conn_arg);
+    /*
+     * For netstack_tcp_connect only (required there): called exactly once, never from inside
+     * netstack_tcp_connect. err 0: established, the other callbacks follow. err < 0: it failed
+     * (-HEARTH_ECONNREFUSED when the peer reset it, -HEARTH_ETIMEDOUT, -HEARTH_EHOSTUNREACH ...), c is
+     * invalid and closed() is not called.
+     */
+    void (*connected)(struct netstack_tcp *c, int err, void *conn_arg);
 };
 
 /*
@@ -41,6 +49,18 @@ int netstack_tcp_listen(uint16_t port, const struct netstack_tcp_ops *ops, void 
 
 /* The connection's id in trace events (services/trace.h), carried up by the streams over it; 0 for NULL. */
 uint32_t netstack_tcp_trace_id(const struct netstack_tcp *c);
+
+/*
+ * Opens a connection to the IPv4 address addr (4 bytes, network order) and port, giving up after
+ * timeout_ns (0: lwIP's own SYN retries, about a minute). ops (with recv and connected) and conn_arg
+ * must stay valid until the connection ends; *out (may be NULL) gets the connection, which
+ * netstack_tcp_close cancels before connected() ran (then no callback follows).
+ * Returns 0 (ops->connected follows), -HEARTH_EINVAL (port 0, missing ops), -HEARTH_ENOTCONN (netstack not
+ * started or no address yet), -HEARTH_ENOMEM (no connection or timer left), or lwIP's routing errors
+ * (-HEARTH_EHOSTUNREACH).
+ */
+int netstack_tcp_connect(const uint8_t addr[4], uint16_t port, uint64_t timeout_ns,
+                         const struct netstack_tcp_ops *ops, void *conn_arg, struct netstack_tcp **out);
 
 /* Bytes netstack_tcp_write would accept right now (the send buffer's free space). */
 size_t netstack_tcp_writable(const struct netstack_tcp *c);

@@ -11,6 +11,8 @@
 struct tcp_stream {
     struct hearth_stream stream; /* first: the handler sees &stream */
     struct netstack_tcp *conn;
+    hearth_stream_connect_fn done; /* outbound, until connected */
+    void *done_arg;
 };
 
 struct tcp_stream_listener {
@@ -48,14 +50,19 @@ static const struct hearth_stream_ops plain_ops = {
     .close = stream_close,
 };
 
+static struct tcp_stream *free_stream(void)
+{
+    for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++)
+        if (!streams[i].conn && !streams[i].done)
+            return &streams[i];
+    return NULL;
+}
+
 static int on_accept(struct netstack_tcp *c, void *listen_arg, void **conn_arg)
 {
     struct tcp_stream_listener *l = listen_arg;
     struct tcp_stream *t = NULL;
-    for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]) && !t; i++)
-        if (!streams[i].conn)
-            t = &streams[i];
-    if (!t)
+    if (!(t = free_stream()))
         return -HEARTH_ENOMEM;
     *t = (struct tcp_stream){.stream = {.ops = &plain_ops, .trace_id = netstack_tcp_trace_id(c)}, .conn = c};
     t->stream.peer_addr_len = (uint8_t)netstack_tcp_peer(c, t->stream.peer_addr);
@@ -102,6 +109,46 @@ static const struct netstack_tcp_ops stream_tcp_ops = {
     .closed = on_closed,
     .sent = on_sent,
 };
+
+/* The outbound connection is up (the service gets the stream) or failed (the slot is freed). */
+static void on_connected(struct netstack_tcp *c, int err, void *conn_arg)
+{
+    struct tcp_stream *t = conn_arg;
+    hearth_stream_connect_fn done = t->done;
+    void *arg = t->done_arg;
+    t->done = NULL;
+    if (err < 0) {
+        memset(t, 0, sizeof(*t));
+        done(NULL, err, arg);
+        return;
+    }
+    t->conn = c;
+    done(&t->stream, 0, arg);
+    if (t->conn == c && (!t->stream.handler || !t->stream.handler->on_data))
+        stream_close(&t->stream); /* the service took no handler: nothing could read the stream */
+}
+
+static const struct netstack_tcp_ops connect_tcp_ops = {
+    .recv = on_recv,
+    .closed = on_closed,
+    .sent = on_sent,
+    .connected = on_connected,
+};
+
+int tcp_stream_connect(const uint8_t addr[4], uint16_t port, uint64_t timeout_ns,
+                       hearth_stream_connect_fn done, void *arg)
+{
+    struct tcp_stream *t = free_stream();
+    if (!done)
+        return -HEARTH_EINVAL;
+    if (!t)
+        return -HEARTH_ENOMEM;
+    *t = (struct tcp_stream){.stream = {.ops = &plain_ops}, .done = done, .done_arg = arg};
+    int rc = netstack_tcp_connect(addr, port, timeout_ns, &connect_tcp_ops, t, NULL);
+    if (rc < 0)
+        memset(t, 0, sizeof(*t));
+    return rc;
+}
 
 int tcp_stream_listen(uint16_t port, hearth_stream_accept_fn accept, void *listen_arg)
 {

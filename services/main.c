@@ -6,6 +6,7 @@
 #include "disk.h"
 #include "echo.h"
 #include "gateway_admin.h"
+#include "http_client.h"
 #include "ingest.h"
 #include "log.h"
 #include "loop.h"
@@ -232,8 +233,10 @@ static void start_gateway(struct loop *loop, struct store *st, struct rollup *ru
         tls_random((uint8_t *)&seed, sizeof(seed));
     if ((rc = audit_log_open(&audit, st, netstack_wall_ns)) < 0)
         log_line("gateway: no audit log (%s): nothing will be sent", hearth_strerror(rc));
-    /* transport stays NULL until the outbound HTTPS client (services/http_client.h) is wired in. */
+    /* The gateway is the only code that opens outbound connections: through the HTTPS client, with TLS. */
     struct gateway_config cfg = {.loop = loop,
+                                 .transport = tls_ok ? gateway_https_transport : NULL,
+                                 .transport_ctx = loop,
                                  .audit = &audit,
                                  .source = ru ? gateway_source_rollups : gateway_source_store_means,
                                  .source_ctx = ru ? (void *)&source : (void *)st,
@@ -261,6 +264,8 @@ static struct store *start_services(struct loop *loop, const char *cmdline)
     if (cmdline_get_u64(cmdline, "auth.bench", &bench) == 0 && bench)
         auth_benchmark(hearth_plat_monotonic_ns); /* measures the password hash's cost on this board */
     struct rollup *ru = start_rollups(loop, st);
+    if (tls_ok)
+        netstack_on_clock_set(tls_clock_changed); /* a certificate issued before SNTP answered is renewed */
     if (netstack_start(loop, cmdline) < 0)
         return st;
     if (cmdline_get_u64(cmdline, "echo", &echo) == 0 && echo)
@@ -270,9 +275,13 @@ static struct store *start_services(struct loop *loop, const char *cmdline)
         tls_echo_start(TLS_ECHO_PORT);
     web_readings_set_store(st);
     web_auth_init(st, tls_ok ? tls_random : NULL);
+    if (tls_ok)
+        web_set_crl_source(tls_crl); /* http://hearth.local/crl.der, named in the device certificate */
     web_start(loop, tls_ok ? tls_listen : NULL);
     start_sensors(loop, cmdline, st, ru, tls_ok);
     start_gateway(loop, st, ru, tls_ok);
+    if (tls_ok)
+        http_client_test_hook(loop, cmdline); /* TEST HOOK: inert without httpclient.test= */
     return st;
 }
 

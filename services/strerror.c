@@ -17,6 +17,7 @@ const char *hearth_strerror(int err)
     case HEARTH_ERANGE: return "out of range";
     case HEARTH_ENOSYS: return "not implemented";
     case HEARTH_ENODATA: return "no data";
+    case HEARTH_EPROTO: return "protocol error";
     case HEARTH_EBADMSG: return "malformed data";
     case HEARTH_EOVERFLOW: return "overflow";
     case HEARTH_ENOTSUP: return "not supported";
@@ -25,7 +26,9 @@ const char *hearth_strerror(int err)
     case HEARTH_ECONNRESET: return "connection reset";
     case HEARTH_ENOTCONN: return "not connected";
     case HEARTH_ETIMEDOUT: return "timed out";
+    case HEARTH_ECONNREFUSED: return "connection refused";
     case HEARTH_EHOSTUNREACH: return "host unreachable";
+    case HEARTH_EKEYREJECTED: return "certificate rejected";
     default: return "unknown error";
     }
 }

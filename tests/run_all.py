@@ -138,6 +138,8 @@ def hosted_system_tests():
     system_script("tests/system/test_dashboard_hosted.py", "hosted-dashboard", "--preset", "hosted-asan")
     # the privacy gateway: a local HTTPS receiver gets exactly what the policy allows; audit tampering is caught
     system_script("tests/system/test_gateway_hosted.py", "hosted-gateway", "--preset", "hosted-asan")
+    # outbound HTTPS: pinned CA, pinned certificate, DNS name, refusals, timeout (the httpclient.test hook)
+    system_script("tests/system/test_http_client_hosted.py", "hosted-http-client", "--preset", "hosted-asan")
     # wrk with 200 connections for 10 s and testssl.sh, with leak checks
     system_script("tests/system/test_https_load_hosted.py", "hosted-https-load", "--preset", "hosted-asan")
     # GET /api/trace: one HTTPS request's chain from frame to response, MQTT publish to store commit

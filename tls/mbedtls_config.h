@@ -14,16 +14,17 @@
 /* calloc/free come from the C library's malloc, which every board has; snprintf likewise. */
 #define MBEDTLS_PLATFORM_C
 /*
- * Time: session-ticket lifetimes, ticket-key rotation and the TLS 1.2 ServerHello timestamp need a
- * clock, but no freestanding libc has time() or clock_gettime(). tls_time.c supplies both hooks:
- * seconds from the wall clock when it is known (boot-relative otherwise) and milliseconds from the
- * monotonic clock (durations only). MBEDTLS_HAVE_TIME_DATE stays off: a server that never verifies
- * peer certificates has no use for calendar dates, and it would need gmtime_r.
+ * Time: session-ticket lifetimes, ticket-key rotation, the TLS 1.2 ServerHello timestamp and the HTTPS
+ * client's certificate date checks need a clock, but no freestanding libc has time(), clock_gettime() or
+ * gmtime_r(). tls_time.c supplies the hooks: the best-known wall time in seconds (tls_time_best), the
+ * monotonic clock in milliseconds (durations only), and a gmtime_r of our own.
  */
 #define MBEDTLS_HAVE_TIME
+#define MBEDTLS_HAVE_TIME_DATE
 #define MBEDTLS_PLATFORM_TIME_TYPE_MACRO long long
 #define MBEDTLS_PLATFORM_TIME_MACRO tls_time_seconds
 #define MBEDTLS_PLATFORM_MS_TIME_ALT
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT
 long long tls_time_seconds(long long *now);
 /* No file system, no sockets, no threads, no /dev/urandom: the glue in tls/ provides the I/O. */
 #define MBEDTLS_NO_PLATFORM_ENTROPY
@@ -85,6 +86,16 @@ long long tls_time_seconds(long long *now);
 #define MBEDTLS_OID_C
 #define MBEDTLS_PSA_CRYPTO_C /* TLS 1.3 in Mbed TLS 3.6 runs its key schedule and ECDHE through PSA */
 
+/*
+ * RSA, for verifying only: the HTTPS client (privacy gateway) must accept servers whose certificates are
+ * RSA (most public endpoints still are). PKCS#1 v1.5 for certificate signatures, PSS for TLS 1.3's
+ * CertificateVerify. Hearth never makes an RSA key.
+ */
+#define MBEDTLS_RSA_C
+#define MBEDTLS_PKCS1_V15
+#define MBEDTLS_PKCS1_V21
+#define MBEDTLS_ECP_DP_SECP384R1_ENABLED /* public CAs sign with P-384 too */
+
 /* ---- Keys and certificates: load and write our own ECDSA key and self-signed certificate. ---- */
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
@@ -93,21 +104,27 @@ long long tls_time_seconds(long long *now);
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_CREATE_C
 #define MBEDTLS_X509_CRT_WRITE_C
+/* The device's CRL is written by tls_crl.c; parsing is for the unit tests and for clients' trust stores. */
+#define MBEDTLS_X509_CRL_PARSE_C
 /* PEM only for printing the certificate (tls.printcert=1, later an HTTP route); storage is DER. */
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_WRITE_C
 #define MBEDTLS_PEM_PARSE_C
 
-/* ---- TLS: server only, 1.3 and 1.2, ECDHE-ECDSA with AEAD suites. ---- */
+/* ---- TLS: server, and a client for outbound HTTPS; 1.3 and 1.2, ECDHE with AEAD suites. ---- */
 #define MBEDTLS_SSL_TLS_C
 #define MBEDTLS_SSL_SRV_C
+#define MBEDTLS_SSL_CLI_C
 #define MBEDTLS_SSL_PROTO_TLS1_2
 #define MBEDTLS_SSL_PROTO_TLS1_3
 /*
- * TLS 1.2 key exchange: ECDHE with an ECDSA certificate only. No static RSA (no forward secrecy), no
- * DHE, no PSK. The CBC suites are never compiled (no MBEDTLS_CIPHER_MODE_CBC), nor SHA-1 or MD5.
+ * TLS 1.2 key exchange: ECDHE only, with an ECDSA certificate (ours) or an RSA one (servers the client
+ * talks to). No static RSA (no forward secrecy), no DHE, no PSK. The CBC suites are never compiled (no
+ * MBEDTLS_CIPHER_MODE_CBC), nor SHA-1 or MD5.
  */
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+/* The client also accepts ECDHE with an RSA certificate; the server's own suite list stays ECDSA-only. */
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 /* TLS 1.3: fresh ECDHE every time, and ECDHE-with-ticket for resumption (never pure PSK). */
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
@@ -122,7 +139,7 @@ long long tls_time_seconds(long long *now);
 #define MBEDTLS_SSL_TICKET_C
 /* Lets TLS 1.2 clients ask for small records; we honour it on output. */
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
-#define MBEDTLS_SSL_SERVER_NAME_INDICATION /* clients send SNI; parsed and ignored, one identity */
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION /* the client sends SNI; the server parses and ignores it */
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES     /* tell a failing peer why, instead of just closing */
 
 /*

@@ -23,7 +23,7 @@ int tls_format_fingerprint(const uint8_t *hash, size_t len, char *out, size_t ca
 }
 
 /* Howard Hinnant's days-to-civil: exact for the proleptic Gregorian calendar, no tables. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void tls_format_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -51,7 +51,7 @@ int tls_format_x509_time(int64_t unix_s, char out[15])
     if (unix_s < 0 || unix_s > 253402300799) /* 9999-12-31T23:59:59Z */
         return -HEARTH_ERANGE;
     unsigned secs = (unsigned)(unix_s % 86400);
-    civil_from_days(unix_s / 86400, &y, &m, &d);
+    tls_format_civil(unix_s / 86400, &y, &m, &d);
     put_digits(out, (unsigned)y, 4);
     put_digits(out + 4, m, 2);
     put_digits(out + 6, d, 2);
@@ -79,4 +79,29 @@ int tls_format_parse_ipv4(const char *s, uint8_t out[4])
         out[i] = (uint8_t)v;
     }
     return *s == '\0' ? 0 : -HEARTH_EINVAL;
+}
+
+/* Howard Hinnant's civil-to-days, the inverse of tls_format_civil. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int tls_format_unix_time(int year, int mon, int day, int hour, int min, int sec, int64_t *unix_s)
+{
+    if (year < 1970 || year > 9999 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+        min < 0 || min > 59 || sec < 0 || sec > 60)
+        return -HEARTH_EINVAL;
+    *unix_s = days_from_civil(year, (unsigned)mon, (unsigned)day) * 86400 + hour * 3600 + min * 60 + sec;
+    return 0;
+}
+
+int tls_format_needs_renewal(int64_t now, int64_t not_before, int64_t not_after, int64_t margin_s)
+{
+    return now < not_before || now >= not_after - margin_s;
 }

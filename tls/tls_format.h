@@ -19,7 +19,22 @@ int tls_format_fingerprint(const uint8_t *hash, size_t len, char *out, size_t ca
  */
 int tls_format_x509_time(int64_t unix_s, char out[15]);
 
+/* Days since 1970-01-01 (may be negative) to the civil date: *y the year, *m 1..12, *d 1..31. */
+void tls_format_civil(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
 /* Parses "a.b.c.d" (decimal octets, no leading zeros, nothing after). Returns 0 or -HEARTH_EINVAL. */
 int tls_format_parse_ipv4(const char *s, uint8_t out[4]);
+
+/*
+ * The inverse of tls_format_civil for a UTC date and time (as Mbed TLS parses certificate dates) into
+ * *unix_s. Returns 0, or -HEARTH_EINVAL for a field out of range or a year outside 1970..9999.
+ */
+int tls_format_unix_time(int year, int mon, int day, int hour, int min, int sec, int64_t *unix_s);
+
+/*
+ * The certificate-renewal rule: 1 when a certificate valid from not_before to not_after must be
+ * re-issued at now (not yet valid, expired, or expiring within margin_s seconds), else 0.
+ */
+int tls_format_needs_renewal(int64_t now, int64_t not_before, int64_t not_after, int64_t margin_s);
 
 #endif

@@ -19,7 +19,7 @@
  *     6     2  slot index s (a copy found in the wrong place is invalid)
  *     8     8  sequence number, >= 1; the valid copy with the higher one is current
  *    16     4  payload length, 0 .. TLS_KEYSLOT_MAX_PAYLOAD
- *    20     8  slot name, NUL-padded ("seed", "key", "cert"); must match the slot's
+ *    20     8  slot name, NUL-padded ("seed", "key", "cert", "time"); must match the slot's
  *    28     4  CRC32C (Castagnoli) of bytes 0..27 followed by the payload
  *    32     n  payload; bytes after it up to the copy's end are ignored
  *
@@ -43,7 +43,8 @@ enum tls_keyslot_id {
     TLS_KEYSLOT_SEED = 0, /* the entropy seed, replaced on every boot */
     TLS_KEYSLOT_KEY = 1,  /* the device private key, DER */
     TLS_KEYSLOT_CERT = 2, /* the device certificate, DER */
-    /* 3 .. TLS_KEYSLOT_COUNT - 1 are reserved */
+    TLS_KEYSLOT_TIME = 3, /* the latest known wall time, 8 bytes little-endian seconds since 1970 */
+    /* 4 .. TLS_KEYSLOT_COUNT - 1 are reserved */
 };
 
 /* The name stored with slot (e.g. "key"), or NULL for a reserved or out-of-range slot. */

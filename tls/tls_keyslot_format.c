@@ -8,7 +8,7 @@
 #define NAME_BYTES 8u
 #define CRC_OFFSET 28u
 
-static const char *const slot_names[] = {"seed", "key", "cert"};
+static const char *const slot_names[] = {"seed", "key", "cert", "time"};
 
 const char *tls_keyslot_name(unsigned slot)
 {

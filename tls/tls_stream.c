@@ -19,7 +19,7 @@
 #define SWEEP_PERIOD_NS 1000000000ull
 #define MAX_LISTENERS 4
 
-enum conn_state { CONN_FREE, CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
+enum conn_state { CONN_FREE, CONN_CONNECTING, CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
 struct tls_listener {
     hearth_stream_accept_fn accept;
@@ -30,7 +30,9 @@ struct tls_conn {
     struct hearth_stream stream; /* first: the service sees &stream */
     enum conn_state state;
     struct netstack_tcp *tcp;
-    struct tls_listener *listener;
+    struct tls_listener *listener; /* NULL for an outbound connection */
+    struct tls_client *client;     /* an outbound connection's owner (tls_client.c), else NULL */
+    int client_told;               /* tls_client_done has run */
     mbedtls_ssl_context ssl;
     uint64_t deadline_ns;   /* handshake or closing must finish by then */
     const uint8_t *rx;      /* netstack's bytes during on_recv, else NULL */
@@ -53,8 +55,23 @@ static uint64_t refused_logged_ns;
 
 static void release(struct tls_conn *c)
 {
-    mbedtls_ssl_free(&c->ssl);
+    struct tls_client *cl = c->client;
+    mbedtls_ssl_free(&c->ssl); /* before the client's configuration, which the context points to */
     memset(c, 0, sizeof(*c));
+    if (cl)
+        tls_client_release(cl);
+}
+
+/* An outbound connection that never became a stream: its owner hears why, once. */
+static void tell_client_failed(struct tls_conn *c, int err, int mbedtls_err)
+{
+    if (!c->client || c->client_told)
+        return;
+    c->client_told = 1;
+    int rc = tls_client_result(c->client, c->state == CONN_HANDSHAKE ? &c->ssl : NULL, err, mbedtls_err);
+    c->depth++;
+    tls_client_done(c->client, NULL, rc);
+    c->depth--;
 }
 
 /* ---- Mbed TLS's I/O callbacks. ---- */
@@ -225,6 +242,8 @@ static void deliver(struct tls_conn *c)
                 c->plain_len += (size_t)r;
                 continue;
             }
+            if (r == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+                continue; /* a TLS 1.3 server's ticket to a client: we do not resume, so nothing to keep */
             if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || r == 0) {
                 c->peer_notified = 1;
             } else if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -269,16 +288,33 @@ static void advance(struct tls_conn *c)
         trace_end(TRACE_TLS_HANDSHAKE, c->trace_id, r,
                   r == 0 ? (int32_t)mbedtls_ssl_get_version_number(&c->ssl) : 0);
         if (r != 0) {
-            log_line("tls: handshake failed (Mbed TLS error -0x%04x)", (unsigned)-r);
+            if (c->client)
+                tell_client_failed(c, -HEARTH_ECONNABORTED, r); /* logs why, in the client's words */
+            else
+                log_line("tls: handshake failed (Mbed TLS error -0x%04x)", (unsigned)-r);
             begin_close(c, 0); /* the service never saw it; Mbed TLS queued the alert */
+            return;
+        }
+        int rc = c->client ? tls_client_result(c->client, &c->ssl, 0, 0) : 0;
+        if (rc < 0) {
+            tell_client_failed(c, rc, 0);
+            begin_close(c, 1);
             return;
         }
         c->state = CONN_OPEN;
         c->stream = (struct hearth_stream){.ops = &tls_ops, .secure = 1, .trace_id = c->trace_id};
         c->stream.peer_addr_len = c->tcp ? (uint8_t)netstack_tcp_peer(c->tcp, c->stream.peer_addr) : 0;
         c->depth++;
-        int rc = c->listener->accept(&c->stream, c->listener->arg);
+        if (c->client) {
+            c->client_told = 1;
+            tls_client_done(c->client, &c->stream, 0);
+            rc = 0;
+        } else {
+            rc = c->listener->accept(&c->stream, c->listener->arg);
+        }
         c->depth--;
+        if (c->state != CONN_OPEN)
+            return; /* closed from inside the callback */
         if (rc < 0 || !c->stream.handler || !c->stream.handler->on_data) {
             c->stream.handler = NULL;
             begin_close(c, 1);
@@ -375,6 +411,7 @@ static void on_closed(struct netstack_tcp *tcp, int err, void *conn_arg)
     c->tcp = NULL;
     if (c->state == CONN_HANDSHAKE)
         trace_end(TRACE_TLS_HANDSHAKE, c->trace_id, err < 0 ? err : -HEARTH_ECONNRESET, 0);
+    tell_client_failed(c, err < 0 ? err : -HEARTH_ECONNRESET, 0);
     if (c->state == CONN_OPEN && !c->service_gone && h && h->on_closed) {
         /* A FIN without close_notify may be a truncation attack: not a clean close. */
         c->service_gone = 1;
@@ -383,11 +420,28 @@ static void on_closed(struct netstack_tcp *tcp, int err, void *conn_arg)
     release(c);
 }
 
+/* An outbound connection's TCP handshake ended: start TLS's, or tell the owner it failed. */
+static void on_connected(struct netstack_tcp *tcp, int err, void *conn_arg)
+{
+    struct tls_conn *c = conn_arg;
+    if (err < 0) {
+        c->tcp = NULL;
+        tell_client_failed(c, err, 0);
+        release(c);
+        return;
+    }
+    c->tcp = tcp;
+    c->state = CONN_HANDSHAKE;
+    advance(c); /* writes the ClientHello */
+    settle(c);
+}
+
 static const struct netstack_tcp_ops tls_tcp_ops = {
     .accept = on_accept,
     .recv = on_recv,
     .closed = on_closed,
     .sent = on_sent,
+    .connected = on_connected,
 };
 
 /* Drops handshakes and closes that stalled, and retries overflow a lost acknowledgement left behind. */
@@ -400,10 +454,12 @@ static void sweep(struct timer *t, void *arg)
         struct tls_conn *c = &conns[i];
         if (c->state == CONN_FREE)
             continue;
-        if ((c->state == CONN_HANDSHAKE || c->state == CONN_CLOSING) && now >= c->deadline_ns) {
+        if (c->state != CONN_OPEN && now >= c->deadline_ns) {
             if (c->state == CONN_HANDSHAKE)
                 trace_end(TRACE_TLS_HANDSHAKE, c->trace_id, -HEARTH_ETIMEDOUT, 0);
-            netstack_tcp_close(c->tcp);
+            tell_client_failed(c, -HEARTH_ETIMEDOUT, 0);
+            if (c->tcp)
+                netstack_tcp_close(c->tcp);
             release(c);
             continue;
         }
@@ -416,6 +472,35 @@ void tls_stream_init(struct loop *loop)
 {
     timer_arm(&loop->timers, &sweep_timer, hearth_plat_monotonic_ns() + SWEEP_PERIOD_NS, SWEEP_PERIOD_NS,
               sweep, NULL);
+}
+
+int tls_stream_connect(const uint8_t addr[4], uint16_t port, const mbedtls_ssl_config *conf, const char *sni,
+                       uint64_t timeout_ns, struct tls_client *cl)
+{
+    struct tls_conn *c = NULL;
+    int rc = -HEARTH_ENOMEM;
+    if (!tls_server_config())
+        return -HEARTH_ENOTCONN;
+    for (unsigned i = 0; i < TLS_MAX_CONNECTIONS && !c; i++)
+        if (conns[i].state == CONN_FREE)
+            c = &conns[i];
+    if (!c)
+        return -HEARTH_ENOMEM;
+    memset(c, 0, sizeof(*c));
+    mbedtls_ssl_init(&c->ssl);
+    if (mbedtls_ssl_setup(&c->ssl, conf) != 0 || mbedtls_ssl_set_hostname(&c->ssl, sni) != 0)
+        goto fail;
+    mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+    c->state = CONN_CONNECTING;
+    c->deadline_ns = hearth_plat_monotonic_ns() + timeout_ns;
+    if ((rc = netstack_tcp_connect(addr, port, timeout_ns, &tls_tcp_ops, c, &c->tcp)) < 0)
+        goto fail;
+    c->client = cl; /* from here on release() hands it back */
+    return 0;
+fail:
+    mbedtls_ssl_free(&c->ssl);
+    memset(c, 0, sizeof(*c));
+    return rc;
 }
 
 int tls_listen(uint16_t port, hearth_stream_accept_fn accept, void *listen_arg)

@@ -31,7 +31,8 @@ int gateway_https_transport(void *loop, const struct gateway_request *req, gatew
                                     .content_type = "application/json",
                                     .body = req->body,
                                     .body_len = req->body_len,
-                                    .ca_pem = req->ca_pem,
+                                    /* A policy may name both; the exact pin is the stricter check. */
+                                    .ca_pem = req->pin_sha256 ? NULL : req->ca_pem,
                                     .pin_sha256 = req->pin_sha256,
                                     .timeout_ns = req->timeout_ns};
     int rc = http_client_send(loop, &r, on_response, c);

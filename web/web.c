@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Wires the hub's routes to listeners: HTTPS on 443, and on 80 a redirect to it. */
+/* Wires the hub's routes to listeners: HTTPS on 443, and on 80 the CRL and a redirect to HTTPS. */
 #include "web.h"
 
 #include "auth.h"
@@ -43,6 +43,11 @@ const struct http_route web_routes[] = {
 };
 const unsigned web_route_count = sizeof(web_routes) / sizeof(web_routes[0]);
 
+/* Port 80 serves only what must be fetchable without TLS: the CRL the device certificate points to. */
+static const struct http_route plain_routes[] = {
+    {"GET", "/crl.der", 0, web_crl, NULL, HTTP_ACCESS_PUBLIC},
+};
+
 static struct http_server https_server, redirect_server;
 static int auth_ready;
 
@@ -70,7 +75,10 @@ int web_start(struct loop *loop, web_secure_listen_fn secure_listen)
                                         .loop = loop,
                                         .guard = auth_guard,
                                         .guard_arg = &web_auth};
-    redirect_server = (struct http_server){.fallback = web_redirect, .loop = loop};
+    redirect_server = (struct http_server){.routes = plain_routes,
+                                           .route_count = sizeof(plain_routes) / sizeof(plain_routes[0]),
+                                           .fallback = web_redirect,
+                                           .loop = loop};
 
     if (!secure_listen) {
         log_line("web: HTTPS not started: TLS is unavailable");

@@ -17,6 +17,7 @@ enum hearth_err {
     HEARTH_ERANGE = 34,
     HEARTH_ENOSYS = 38,
     HEARTH_ENODATA = 61,
+    HEARTH_EPROTO = 71, /* the peer broke the protocol (e.g. a malformed HTTP response) */
     HEARTH_EBADMSG = 74,
     HEARTH_EOVERFLOW = 75,
     HEARTH_ENOTSUP = 95,
@@ -25,7 +26,9 @@ enum hearth_err {
     HEARTH_ECONNRESET = 104,
     HEARTH_ENOTCONN = 107,
     HEARTH_ETIMEDOUT = 110,
+    HEARTH_ECONNREFUSED = 111,
     HEARTH_EHOSTUNREACH = 113,
+    HEARTH_EKEYREJECTED = 129, /* the peer's certificate failed verification (CA, name, dates or pin) */
 };
 
 /* Returns a short constant description of err (negative or positive); never NULL. */

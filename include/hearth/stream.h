@@ -52,6 +52,12 @@ struct hearth_stream {
  */
 typedef int (*hearth_stream_accept_fn)(struct hearth_stream *s, void *listen_arg);
 
+/*
+ * The result of an outbound connection (tcp_stream_connect, tls_connect), called once. err 0: s is the new
+ * stream; set s->handler (with on_data) and s->arg before returning, or close it. err < 0: s is NULL.
+ */
+typedef void (*hearth_stream_connect_fn)(struct hearth_stream *s, int err, void *arg);
+
 /* Copies up to len bytes for sending; returns the count taken (0 when full) or a negative code. */
 static inline int hearth_stream_write(struct hearth_stream *s, const void *data, size_t len)
 {

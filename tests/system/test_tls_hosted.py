@@ -7,7 +7,10 @@ reuses), with a disk file for the key slots. Boots Hearth with the temporary TLS
 7443) and checks: TLS 1.3 and 1.2 handshakes verify against the printed device certificate for
 hearth.local; the console fingerprint matches `openssl x509 -fingerprint -sha256`; echo round trips;
 ticket resumption; a reboot with the same disk keeps the identity; a corrupted stored key (both copies)
-makes the next boot warn and create a new identity. Needs root. Prints `PASS`/`FAIL` per check and a
+makes the next boot warn and create a new identity. Renewal: a stored certificate that expires within 60
+days (one made here with the stored device key and written into the key slot) is re-issued at boot
+from the same key: same SPKI pin, new certificate valid 397 days, that s_client verifies. The console's
+SPKI pin matches OpenSSL's and survives every reboot that keeps the key. Needs root. Prints `PASS`/`FAIL` per check and a
 closing `N passed, M failed`."""
 import argparse
 import json
@@ -15,6 +18,7 @@ import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import time
@@ -27,7 +31,8 @@ HUB_IP, HOST_IP, PREFIX = net.HUB_IP, net.HOST_IP, net.PREFIX
 PORT = 7443
 UP_TIMEOUT = 30
 DISK_BYTES = 1024 * 1024
-KEY_SLOT, COPY_BYTES = 1, 16 * 1024  # tls/tls_keyslot.h: slot 1 is the key, copies A and B of 16 KiB
+KEY_SLOT, CERT_SLOT, COPY_BYTES = 1, 2, 16 * 1024  # tls/tls_keyslot.h: copies A and B of 16 KiB
+SLOT_NAMES = {1: b"key", 2: b"cert"}
 
 check = net.check  # one PASS/FAIL counter per process, shared with the plumbing
 
@@ -47,6 +52,88 @@ def wait_ready(hub):
         return None, "no PEM on the console:" + hub.tail()
     with hub.cond:
         return m.group(1), net.certificate_pem(hub.lines)
+
+
+def console_pin(hub):
+    m = hub.wait_for(r"tls: device key SHA-256 SPKI pin (\S+)", 5)
+    return m.group(1) if m else None
+
+
+def openssl_pin(pem_path):
+    """SHA-256 of the certificate's SubjectPublicKeyInfo, as the console prints it."""
+    pub = subprocess.run(["openssl", "x509", "-in", pem_path, "-noout", "-pubkey"], capture_output=True, check=True)
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"], input=pub.stdout, capture_output=True,
+                         check=True).stdout
+    import hashlib
+    return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xFFFFFFFF
+
+
+def read_slot(disk, slot):
+    """The current payload of a key slot (tls/tls_keyslot.h) and its sequence number, or (None, 0)."""
+    best = (None, 0)
+    with open(disk, "rb") as f:
+        for copy in (0, 1):
+            f.seek((2 * slot + copy) * COPY_BYTES)
+            c = f.read(COPY_BYTES)
+            if c[:4] != b"HKS1":
+                continue
+            seq, length = struct.unpack_from("<QI", c, 8)
+            if crc32c(c[32:32 + length], crc32c(c[:28])) == struct.unpack_from("<I", c, 28)[0] and seq > best[1]:
+                best = (c[32:32 + length], seq)
+    return best
+
+
+def write_slot(disk, slot, payload):
+    """Writes payload as the slot's new current value (the copy that is not current, next sequence)."""
+    _, seq = read_slot(disk, slot)
+    current = None
+    with open(disk, "rb") as f:
+        for copy in (0, 1):
+            f.seek((2 * slot + copy) * COPY_BYTES)
+            c = f.read(32)
+            if c[:4] == b"HKS1" and struct.unpack_from("<Q", c, 8)[0] == seq:
+                current = copy
+    target = 1 - current if current is not None else 0
+    head = struct.pack("<IHHQI8s", 0x31534B48, 1, slot, seq + 1, len(payload), SLOT_NAMES[slot].ljust(8, b"\0"))
+    copy = head + struct.pack("<I", crc32c(payload, crc32c(head))) + payload
+    with open(disk, "r+b") as f:
+        f.seek((2 * slot + target) * COPY_BYTES)
+        f.write(copy.ljust(COPY_BYTES, b"\0"))
+
+
+def plant_expiring_cert(disk, tmp):
+    """Signs a certificate valid for 10 days with the stored device key and stores it: due for renewal."""
+    key, _ = read_slot(disk, KEY_SLOT)
+    if key is None:
+        return False
+    key_path, crt_path = os.path.join(tmp, "key.der"), os.path.join(tmp, "short.der")
+    with open(key_path, "wb") as f:
+        f.write(key)
+    p = net.sh("openssl", "req", "-x509", "-new", "-key", key_path, "-keyform", "DER", "-subj", "/CN=hearth.local",
+               "-days", "10", "-outform", "DER", "-out", crt_path)
+    if p.returncode != 0:
+        return False
+    with open(crt_path, "rb") as f:
+        write_slot(disk, CERT_SLOT, f.read())
+    return True
+
+
+def validity_days(pem_path):
+    text = net.sh("openssl", "x509", "-in", pem_path, "-noout", "-startdate", "-enddate").stdout
+    dates = dict(line.split("=", 1) for line in text.split("\n") if "=" in line)
+    fmt = "%b %d %H:%M:%S %Y %Z"
+    start = time.mktime(time.strptime(" ".join(dates["notBefore"].split()), fmt))
+    end = time.mktime(time.strptime(" ".join(dates["notAfter"].split()), fmt))
+    return round((end - start) / 86400)
 
 
 def openssl_fingerprint(pem_path):
@@ -110,6 +197,14 @@ def first_boot_checks(hub, fp, pem, ca, budget):
     check("boot 1: first boot creates the identity", made, "" if made else hub.tail())
     check("boot 1: console fingerprint matches openssl x509 -fingerprint -sha256",
           fp == openssl_fingerprint(ca), f"{fp} vs {openssl_fingerprint(ca)}")
+    pin = console_pin(hub)
+    check("boot 1: console SPKI pin matches OpenSSL's SHA-256 of the public key", pin and pin == openssl_pin(ca),
+          f"{pin} vs {openssl_pin(ca)}")
+    days = validity_days(ca)
+    check("certificate: valid 397 days (no more than the 398 browsers and scanners accept)", days == 397, f"{days}")
+    ext = net.sh("openssl", "x509", "-in", ca, "-noout", "-ext", "crlDistributionPoints").stdout
+    check("certificate: CRL Distribution Point http://hearth.local/crl.der", "URI:http://hearth.local/crl.der" in ext,
+          " ".join(ext.split()))
     text = net.sh("openssl", "x509", "-in", ca, "-noout", "-ext", "subjectAltName", "-subject",
                   "-dates").stdout
     check("certificate: CN and SAN name hearth.local and the static address",
@@ -203,6 +298,8 @@ def run(binary, artifacts, tmp, budget):
     try:
         fp2, pem2 = wait_ready(hub)
         check("reboot with the same disk keeps the fingerprint", fp2 == fp1, "" if fp2 == fp1 else f"{fp2} vs {fp1}")
+        pin2 = console_pin(hub)
+        check("reboot with the same disk keeps the SPKI pin", pin2 and pin2 == openssl_pin(ca), f"{pin2}")
         loaded = fp2 and hub.wait_for(r"tls: creating the device identity|WARNING", 0.5) is None
         check("reboot loads the identity instead of creating one", loaded, "" if loaded else hub.tail())
         reseeded = hub.wait_for(r"tls: entropy: seeded from .*stored seed \(replaced\)", 1) is not None
@@ -236,6 +333,31 @@ def run(binary, artifacts, tmp, budget):
     try:
         fp4, _ = wait_ready(hub)
         check("the repaired identity is stable on the next boot", fp4 == fp3, "" if fp4 == fp3 else f"{fp4} vs {fp3}")
+        pin4 = console_pin(hub)
+    finally:
+        hub.stop()
+
+    planted = plant_expiring_cert(disk, tmp)
+    check("renewal: a certificate expiring in 10 days, signed with the stored key, is in the cert slot", planted)
+    if not planted:
+        return
+    hub = boot(binary, disk, artifacts, "boot5")
+    try:
+        fp5, pem5 = wait_ready(hub)
+        renewed = hub.wait_for(r"tls: issued the device certificate \(renewal\)", 1)
+        check("renewal: the boot re-issues the certificate", renewed, "" if renewed else hub.tail())
+        pin5 = console_pin(hub)
+        check("renewal: same key (same SPKI pin), new certificate", pin5 == pin4 and fp5 != fp4,
+              f"pin {pin5} vs {pin4}")
+        no_new_key = hub.wait_for(r"tls: creating the device identity|WARNING", 0.5) is None
+        check("renewal: no new key, no warning", no_new_key, "" if no_new_key else hub.tail())
+        if pem5:
+            ca5 = os.path.join(tmp, "device5.pem")
+            open(ca5, "w").write(pem5)
+            check("renewal: the new certificate is valid 397 days", validity_days(ca5) == 397, f"{validity_days(ca5)}")
+            ok, out, _ = s_client("-tls1_3", ca5)
+            ok = ok and "Verify return code: 0 (ok)" in out
+            check("renewal: s_client -tls1_3 verifies the renewed certificate", ok, "" if ok else out[-800:])
     finally:
         hub.stop()
 

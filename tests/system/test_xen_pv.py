@@ -116,7 +116,15 @@ def https_checks(board, checks, console, https_port, http_port, tmp):
               "Verify return code: 0 (ok)" in r.stdout, r.stdout[-200:].replace("\n", " "))
     r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--max-time", "30",
                         f"http://127.0.0.1:{http_port}/api/health"], capture_output=True, text=True, timeout=60)
-    checks.ok("HTTP on port 80 only redirects to HTTPS", r.stdout.startswith("301 https://"), r.stdout)
+    checks.ok("HTTP on port 80 redirects to HTTPS", r.stdout.startswith("301 https://"), r.stdout)
+    crl = os.path.join(tmp, "crl.der")
+    r = subprocess.run(["curl", "-s", "-o", crl, "-w", "%{http_code}", "--max-time", "30",
+                        f"http://127.0.0.1:{http_port}/crl.der"], capture_output=True, text=True, timeout=60)
+    v = subprocess.run(["openssl", "crl", "-inform", "DER", "-in", crl, "-CAfile", ca, "-verify", "-noout"],
+                       capture_output=True, text=True, timeout=60) if r.stdout == "200" else None
+    checks.ok("GET /crl.der on port 80: a CRL signed by the device key (openssl crl -verify)",
+              v is not None and v.returncode == 0 and "verify OK" in v.stdout + v.stderr,
+              r.stdout if v is None else (v.stdout + v.stderr).strip()[-200:])
 
 
 def forwards(ports):
@@ -139,9 +147,10 @@ def first_boot(board, checks, disk, seed, ports, tmp):
               flush=True)
         checks.ok("network up through netfront and dom0's bridge", True, m.group(0))
         checks.ok("DHCP lease from QEMU's user network through dom0's bridge", m.group(2) == "dhcp", m.group(0))
-        fp = re.search(r"fingerprint ([0-9A-F:]{95})", "".join(re.sub(r"^\(XEN\) DOM1: ", "", line)
-                                                             for _, line in console.lines))
-        fingerprint = fp.group(1) if fp else None
+        text = "".join(re.sub(r"^\(XEN\) DOM1: ", "", line) for _, line in console.lines)
+        fp = re.search(r"fingerprint ([0-9A-F:]{95})", text)
+        pin = re.search(r"SPKI pin ([0-9A-F:]{95})", text)
+        fingerprint = (fp.group(1), pin.group(1)) if fp and pin else None
         console.wait_for(r"web: HTTPS on port 443", 30)
         https_checks(board, checks, console, ports["https"], ports["http"], tmp)
         up, err = wait_echo(tcp_port, time.monotonic() + 60)
@@ -188,9 +197,13 @@ def second_boot(board, checks, disk, seed, ports, fingerprint):
         console.wait_for(r"web: HTTP", NET_TIMEOUT)  # lines after the (wrapped) fingerprint line
         text = "".join(re.sub(r"^\(XEN\) DOM1: ", "", line) for _, line in console.lines)
         again = re.search(r"fingerprint ([0-9A-F:]{95})", text)
+        pin = re.search(r"SPKI pin ([0-9A-F:]{95})", text)
         checks.ok("device identity survives the reboot (same fingerprint)",
-                  fingerprint is not None and again is not None and again.group(1) == fingerprint,
+                  fingerprint is not None and again is not None and again.group(1) == fingerprint[0],
                   again.group(1)[:23] + "..." if again else "no fingerprint")
+        checks.ok("device key survives the reboot (same SPKI pin)",
+                  fingerprint is not None and pin is not None and pin.group(1) == fingerprint[1],
+                  pin.group(1)[:23] + "..." if pin else "no SPKI pin")
     except TimeoutError as e:
         checks.ok("second boot verifies the disk", False, str(e))
     finally:

@@ -73,8 +73,33 @@ static void ipv4_vector(char **f, int n, const char *where)
         check_record(n == 3 && from_hex(f[2], want, 4) == 4 && memcmp(ip, want, 4) == 0, where, 0, "bytes");
 }
 
+/* The inverse of the X.509 date text, and the renewal rule the device certificate follows. */
+static void unix_time_and_renewal(void)
+{
+    int64_t t = -1;
+    CHECK_INT(tls_format_unix_time(1970, 1, 1, 0, 0, 0, &t), 0);
+    CHECK_INT(t, 0);
+    CHECK_INT(tls_format_unix_time(2026, 11, 27, 2, 51, 7, &t), 0);
+    CHECK_INT(t, 1795747867);
+    CHECK_INT(tls_format_unix_time(2000, 2, 29, 23, 59, 59, &t), 0);
+    CHECK_INT(t, 951868799);
+    CHECK_INT(tls_format_unix_time(9999, 12, 31, 23, 59, 59, &t), 0);
+    CHECK_INT(t, 253402300799);
+    CHECK_INT(tls_format_unix_time(1969, 12, 31, 0, 0, 0, &t), -HEARTH_EINVAL);
+    CHECK_INT(tls_format_unix_time(2026, 13, 1, 0, 0, 0, &t), -HEARTH_EINVAL);
+    CHECK_INT(tls_format_unix_time(2026, 1, 0, 0, 0, 0, &t), -HEARTH_EINVAL);
+    CHECK_INT(tls_format_unix_time(2026, 1, 1, 24, 0, 0, &t), -HEARTH_EINVAL);
+    const int64_t nb = 1000000, na = nb + 397 * 86400, margin = 60 * 86400;
+    CHECK_INT(tls_format_needs_renewal(nb - 1, nb, na, margin), 1); /* not valid yet */
+    CHECK_INT(tls_format_needs_renewal(nb, nb, na, margin), 0);
+    CHECK_INT(tls_format_needs_renewal(na - margin - 1, nb, na, margin), 0);
+    CHECK_INT(tls_format_needs_renewal(na - margin, nb, na, margin), 1); /* expiring soon */
+    CHECK_INT(tls_format_needs_renewal(na + 1, nb, na, margin), 1);      /* expired */
+}
+
 int main(void)
 {
+    unix_time_and_renewal();
     CHECK(check_vectors("vectors/tls_fingerprint.txt", 4, fingerprint_vector) >= 8);
     CHECK(check_vectors("vectors/tls_x509_time.txt", 3, time_vector) >= 10);
     CHECK(check_vectors("vectors/tls_ipv4.txt", 3, ipv4_vector) >= 10);
