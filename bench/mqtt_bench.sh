@@ -96,13 +96,14 @@ api() {   # method path json -> body; the session cookie travels in $work/cookie
 csrf=$(api POST /api/auth/setup "{\"code\":\"$code\",\"password\":\"bench-owner-password\"}" |
   sed -n 's/.*"csrf":"\([^"]*\)".*/\1/p')
 [[ -n $csrf ]] || die "pairing the hub failed"
-api PUT /api/sensors/bench '{"burst":100000,"rate":100000}' | grep -q '"burst":100000' ||
+api PUT /api/sensors/bench '{"burst":10000000,"rate":10000000}' | grep -q '"burst":10000000' ||
   die "raising the bench sensor's rate limit failed"
 echo "mqtt_bench: hub (build/hosted) on $hub_ip:1883; disk $work/disk.img ($(stat -f -c %T "$work"))" >&2
 hub0=$(load "$hub_ip" 1883 0 "$n0")
 hub1=$(load "$hub_ip" 1883 1 "$n1")
 rejected=$(grep -c "ingest: rejected\|rate limit" "$work/hub.log" || true)
-[[ $rejected = 0 ]] || die "the hub rejected or rate-limited readings ($rejected log lines)"
+[[ $rejected = 0 ]] || die "the hub rejected or rate-limited readings ($rejected log lines), e.g.
+$(grep -m 3 "ingest: rejected\|rate limit" "$work/hub.log")"
 
 # mosquitto: QoS 0 without persistence, QoS 1 with it (see above for what it does and does not write).
 mosq() {   # persistence(true|false) -> pid

@@ -19,10 +19,12 @@
 #define REGISTRY_DISCOVERY_MAX 64 /* "<component>/[<node_id>/]<object_id>" of a Home Assistant config */
 #define REGISTRY_TOKEN_LEN 64     /* a token is 32 random bytes as lowercase hex */
 #define REGISTRY_DEFAULT_BURST 20
-#define REGISTRY_DEFAULT_RATE 1.0 /* readings per second, sustained */
+#define REGISTRY_DEFAULT_RATE 1.0                  /* readings per second, sustained */
+#define REGISTRY_LIMIT_LOG_NS (10 * 1000000000ull) /* at most one rate-limit log line per sensor this often  \
+                                                    */
 /* The owner may allow up to this much (a vibration or power meter sampling fast; bench/mqtt_bench.sh). */
-#define REGISTRY_MAX_BURST 100000
-#define REGISTRY_MAX_RATE 100000.0
+#define REGISTRY_MAX_BURST 10000000
+#define REGISTRY_MAX_RATE 10000000.0
 #define REGISTRY_SEEN_PERSIST_S 600   /* last-seen is written at most this often */
 #define REGISTRY_KEY_PREFIX "sensor/" /* STORE_T_CONFIG key: "sensor/<id>" */
 #define REGISTRY_RECORD_VALUES 96     /* JSON values a sensor record may hold */
@@ -51,7 +53,7 @@ struct registry_sensor {
     uint64_t persisted_seen_s; /* last_seen_s as last written to the store */
     uint64_t seq;              /* the store record this state was loaded from (latest wins) */
     unsigned long limited;     /* readings refused by the rate limit */
-    int limited_logged;        /* the current run of refusals has been logged */
+    uint64_t limited_log_ns;   /* when the last rate-limit line was logged (monotonic ns; 0: never) */
 };
 
 struct registry_stats {

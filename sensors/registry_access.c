@@ -126,7 +126,6 @@ int registry_admit(struct registry *reg, const char *id, unsigned n, uint32_t *r
         return -HEARTH_EAGAIN;
     }
     s->tat_ns = next;
-    s->limited_logged = 0;
     return 0;
 }
 
@@ -144,13 +143,14 @@ int registry_mqtt_admit(void *arg, const struct reading *r, const char *source)
         return -HEARTH_ENOSPC;
     }
     int rc = registry_admit(reg, r->sensor, 1, &retry);
-    if (rc < 0 && !s->limited_logged) {
-        /* Once per run of refusals: a flooding sensor must not flood the log as well. */
-        s->limited_logged = 1;
+    uint64_t now = hearth_plat_monotonic_ns();
+    if (rc < 0 && (!s->limited_log_ns || now - s->limited_log_ns >= REGISTRY_LIMIT_LOG_NS)) {
+        /* At most one line per sensor every 10 s: a flooding sensor must not flood the log as well. */
+        s->limited_log_ns = now;
         log_line(
             "registry: sensor %s over its rate limit (%lu readings at once, %g/s): dropping readings from "
-            "%s",
-            s->id, (unsigned long)s->burst, s->rate, source);
+            "%s (%lu dropped so far)",
+            s->id, (unsigned long)s->burst, s->rate, source, s->limited);
     }
     return rc;
 }
