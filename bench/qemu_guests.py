@@ -138,6 +138,14 @@ class Run:
     def __init__(self, side, console, ports):
         self.side, self.console, self.ports = side, console, ports
 
+    def dom0_ready_at(self):
+        """Host seconds from QEMU's start to dom0's `dom0: ready` (its vif for the domU attached)."""
+        with self.console.cond:
+            for t, line in self.console.lines:
+                if "dom0: ready" in line:
+                    return t
+        return None
+
     def failure(self):
         with self.console.cond:
             for _, line in self.console.lines:

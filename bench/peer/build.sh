@@ -28,7 +28,7 @@ lock="$top/cmake/third-party.lock"
 pin() { awk -v n="$1" '$1 == "peer" && $2 == n { print $3 }' "$lock"; }
 kseries=$(pin linux-image-arm64)
 nseries=$(pin nginx)
-[ -n "$kseries" ] && [ -n "$nseries" ] || die "no 'peer linux-image-arm64' / 'peer nginx' lines in $lock"
+{ [ -n "$kseries" ] && [ -n "$nseries" ]; } || die "no 'peer linux-image-arm64' / 'peer nginx' lines in $lock"
 LIBRARIES=(busybox-static libc6 libcrypt1 libpcre2-8-0 libssl3 zlib1g)
 MODULES=xen-netfront
 request="kernel=$kseries nginx=$nseries packages=${LIBRARIES[*]}"

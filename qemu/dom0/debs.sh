@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: ISC
+# shellcheck shell=bash disable=SC2154  # top, arch, work: set by the sourcing script
 # Shared by qemu/dom0/build.sh and bench/peer/build.sh (sourced): resolves, downloads and extracts a
 # set of Debian .debs of one architecture into third_party/<work>/root, recording the versions.
 #
