@@ -10,6 +10,7 @@ import datetime
 import glob
 import json
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,6 +54,17 @@ def load_all():
         if isinstance(run, dict) and isinstance(run.get("results"), dict) and "time" in run and "bench" in run:
             runs.append(run)
     return sorted(runs, key=lambda r: r["time"])
+
+
+def build_preset(preset):
+    """Configures (first time) and builds a CMake preset of this tree; returns the CompletedProcess of
+    the step that failed, or of the build."""
+    top = os.path.dirname(HERE)
+    if not os.path.exists(os.path.join(top, "build", preset, "build.ninja")):
+        r = subprocess.run(["cmake", "--preset", preset], cwd=top, capture_output=True, text=True)
+        if r.returncode:
+            return r
+    return subprocess.run(["cmake", "--build", "--preset", preset], cwd=top, capture_output=True, text=True)
 
 
 def _number(text):

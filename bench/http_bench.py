@@ -253,9 +253,9 @@ def main():
     for tool in ("wrk", "nginx", "openssl"):
         if not shutil.which(tool):
             sys.exit(f"http_bench: {tool} is missing: run ./hearth setup")
-    r = subprocess.run(["cmake", "--build", "--preset", "hosted"], cwd=TOP, capture_output=True, text=True)
+    r = bench_results.build_preset("hosted")
     if r.returncode:
-        sys.exit("http_bench: build failed\n" + r.stdout[-2000:])
+        sys.exit("http_bench: build failed\n" + (r.stdout + r.stderr)[-2000:])
     print(f"http_bench: hosted Hearth vs nginx {sh('nginx', '-v').stderr.strip().split('/')[-1]}, "
           f"one worker each, same namespace", flush=True)
     net.in_netns("the web servers", "hearth-bench-", scenario)

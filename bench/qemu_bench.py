@@ -215,9 +215,9 @@ def main():
     for tool in ("wrk", "openssl", "mosquitto_pub"):
         if not shutil.which(tool):
             sys.exit(f"qemu_bench: {tool} is missing: run ./hearth setup")
-    r = subprocess.run(["cmake", "--build", "--preset", qg.BOARD], cwd=TOP, capture_output=True, text=True)
+    r = bench_results.build_preset(qg.BOARD)
     if r.returncode:
-        sys.exit("qemu_bench: build failed\n" + r.stdout[-2000:])
+        sys.exit("qemu_bench: build failed\n" + (r.stdout + r.stderr)[-2000:])
     os.makedirs(LOGS, exist_ok=True)
     note(f"Hearth vs a Debian Linux guest, both a domU beside the same dom0 under Xen on QEMU TCG "
          f"({'quick' if QUICK else 'full'} run; consoles in {os.path.relpath(LOGS, TOP)})")
