@@ -244,7 +244,8 @@ def scenario(tmp):
         ir_n = callgrind_ir(nginx.pid, cg_n, HOST_IP, NGINX_HTTPS, crt)
     finally:
         stop(nginx)
-    record("hosted: instructions per HTTPS request (callgrind)", ir_h, ir_n, higher_is_better=False, unit="instructions")
+    record("hosted: instructions per HTTPS request (callgrind)", ir_h, ir_n, higher_is_better=False,
+           unit="instructions")
 
 
 def main():

@@ -34,6 +34,7 @@ Under TCG on a shared 2-core host every timing is noisy; nothing here is a test 
 HEARTH_BENCH_QUICK=1 (./hearth bench --quick): one timed boot a side, 3 bisection steps, 5 s runs.
 Needs the qemu-virt-arm64 build, wrk, openssl, mosquitto-clients and the dom0/peer .debs (fetched on
 first use). Writes bench/results/qemu-<UTC stamp>.json; consoles in build/bench/qemu/."""
+import gzip
 import os
 import re
 import shutil
@@ -205,7 +206,11 @@ def scenario(tmp):
         floor_mib = os.path.getsize(peer.kernel) >> 20
         p_min, p_fail = min_ram(peer, floor_mib, SAME_RAM_MIB, BISECT_STEPS + 1)
     record("QEMU: minimum domU RAM for the workload", h_min, p_min, "MiB", False)
-    return {"same_ram_mib": SAME_RAM_MIB, "timed_boots": TIMED_BOOTS, "wrk_connections": WRK_CONNECTIONS,
+    with open(peer.kernel, "rb") as f:
+        kernel_gz = len(gzip.compress(f.read(), 9))
+    return {"peer_kernel_bytes": os.path.getsize(peer.kernel), "peer_kernel_gzip9_bytes": kernel_gz,
+            "peer_initramfs_bytes": os.path.getsize(peer.ramdisk), "same_ram_mib": SAME_RAM_MIB,
+            "timed_boots": TIMED_BOOTS, "wrk_connections": WRK_CONNECTIONS,
             "run_seconds": RUN_SECONDS, "hearth_min_ram_bracket": [h_fail, h_min] if h_min else None,
             "peer_min_ram_bracket": [p_fail, p_min] if p_min else None,
             "peer_versions": open(os.path.join(peer_dir, "peer-versions.txt")).read().split()}

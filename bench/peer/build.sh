@@ -66,4 +66,5 @@ python3 "$here/mkinitramfs.py" --root "$work/root" --overlay "$here/rootfs" --tr
   --info "$info
 " --out "$outdir/peer-initramfs.cpio.gz" >&2
 grep -v '^#' "$stamp" > "$outdir/peer-versions.txt"
-log "done: peer-kernel ($(stat -c %s "$outdir/peer-kernel") bytes), peer-initramfs.cpio.gz ($(stat -c %s "$outdir/peer-initramfs.cpio.gz") bytes)"
+log "done: peer-kernel ($(stat -c %s "$outdir/peer-kernel") bytes)," \
+  "peer-initramfs.cpio.gz ($(stat -c %s "$outdir/peer-initramfs.cpio.gz") bytes)"
