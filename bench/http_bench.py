@@ -9,7 +9,7 @@ self-signed P-256 one: Hearth's key never leaves its disk). Both answer GET /api
 JSON body over HTTPS and 301 over plain HTTP. Figures:
 
   - HTTPS and HTTP keep-alive requests/s: wrk, 2 threads, 50 connections, 10 s;
-  - TLS 1.3 full handshakes/s: `openssl s_time -new -tls1_3` for 10 s;
+  - TLS 1.3 full handshakes/s: `openssl s_time -new -tls1_3` for 10 s (handshakes over wall time);
   - instructions per HTTPS keep-alive request: valgrind --tool=callgrind, counters zeroed after the
     handshake and a warm-up, then 200 requests on that connection. Hearth's count includes its own
     TCP/IP stack (lwIP); nginx's TCP/IP runs in the Linux kernel, which callgrind does not see, so this
@@ -19,8 +19,6 @@ Prints each figure for both and the ratio Hearth/nginx (higher is better for rat
 instructions), and writes bench/results/http-<UTC time>.json; the callgrind profiles stay in
 build/bench/callgrind/ for callgrind_annotate. Timings are never test assertions.
 Needs root, wrk, nginx-light, openssl and valgrind (./hearth setup)."""
-import datetime
-import json
 import os
 import re
 import shutil
@@ -34,11 +32,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(TOP, "tests", "system"))
 import test_net_hosted as net  # noqa: E402  (namespace, TAP and console plumbing)
+sys.path.insert(0, HERE)
+import bench_results  # noqa: E402
 
 HUB_IP, HOST_IP = net.HUB_IP, net.HOST_IP
 NGINX_HTTPS, NGINX_HTTP = 8443, 8080
-WRK_SECONDS, WRK_CONNECTIONS = 10, 50
-HANDSHAKE_SECONDS = 10
+QUICK = os.environ.get("HEARTH_BENCH_QUICK") == "1"   # ./hearth bench --quick: shorter runs
+WRK_SECONDS, WRK_CONNECTIONS = (5 if QUICK else 10), 50
+HANDSHAKE_SECONDS = 5 if QUICK else 10
 CALLGRIND_REQUESTS = 200
 
 results = {}
@@ -125,9 +126,10 @@ def stop(p):
             p.wait()
 
 
-def wrk(url):
-    r = sh("wrk", "-t", "2", "-c", str(WRK_CONNECTIONS), "-d", f"{WRK_SECONDS}s", "--timeout", "10s", url,
-           timeout=WRK_SECONDS + 60)
+def wrk(url, seconds=WRK_SECONDS, connections=WRK_CONNECTIONS):
+    """Requests/s of wrk (2 threads) against url, or None."""
+    r = sh("wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", url,
+           timeout=seconds + 60)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", r.stdout)
     errors = re.search(r"Socket errors: (.*)", r.stdout)
     if errors:
@@ -135,11 +137,16 @@ def wrk(url):
     return float(rate.group(1)) if rate else None
 
 
-def handshakes(host, port):
-    r = sh("openssl", "s_time", "-connect", f"{host}:{port}", "-new", "-tls1_3", "-time", str(HANDSHAKE_SECONDS),
-           timeout=HANDSHAKE_SECONDS + 60)
-    m = re.search(r"(\d+) connections in ([\d.]+)s", r.stdout)
-    return int(m.group(1)) / float(m.group(2)) if m and float(m.group(2)) > 0 else None
+def handshakes(host, port, seconds=HANDSHAKE_SECONDS):
+    """TLS 1.3 full handshakes/s of openssl s_time -new, or None. The rate is the handshakes over the
+    wall time of the run: s_time's own "connections/user sec" divides by the client's CPU time, and
+    its "real seconds" are whole seconds."""
+    start = time.monotonic()
+    r = sh("openssl", "s_time", "-connect", f"{host}:{port}", "-new", "-tls1_3", "-time", str(seconds),
+           timeout=seconds + 60)
+    wall = time.monotonic() - start
+    m = re.search(r"(\d+) connections in \d+ real seconds", r.stdout)
+    return int(m.group(1)) / wall if m and int(m.group(1)) > 0 else None
 
 
 class KeepAlive:
@@ -192,13 +199,8 @@ def callgrind_ir(pid, out_file, host, port, ca):
 
 
 def record(name, hearth, nginx, higher_is_better=True, unit=""):
-    ratio = hearth / nginx if hearth and nginx else None
-    results[name] = {"hearth": hearth, "nginx": nginx, "ratio": ratio, "unit": unit,
-                     "higher_is_better": higher_is_better}
-    def fmt(v):
-        return f"{v:,.0f}" if v is not None else "n/a"
-    print(f"{name:<44} hearth {fmt(hearth):>12}  nginx {fmt(nginx):>12}  ratio "
-          + (f"{ratio:.2f}" if ratio else "n/a"), flush=True)
+    results[name] = bench_results.entry(hearth, nginx, "nginx", unit, higher_is_better)
+    bench_results.show(name, results[name])
 
 
 def scenario(tmp):
@@ -215,11 +217,11 @@ def scenario(tmp):
         body = health_body(ca)
         crt, conf = start_nginx(tmp, body)
         nginx = run_nginx(conf)
-        record("HTTPS keep-alive requests/s (wrk)", wrk(f"https://{HUB_IP}/api/health"),
+        record("hosted: HTTPS keep-alive requests/s (wrk)", wrk(f"https://{HUB_IP}/api/health"),
                wrk(f"https://{HOST_IP}:{NGINX_HTTPS}/api/health"), unit="req/s")
-        record("HTTP keep-alive requests/s (301, wrk)", wrk(f"http://{HUB_IP}/api/health"),
+        record("hosted: HTTP keep-alive requests/s (301, wrk)", wrk(f"http://{HUB_IP}/api/health"),
                wrk(f"http://{HOST_IP}:{NGINX_HTTP}/api/health"), unit="req/s")
-        record("TLS 1.3 full handshakes/s (openssl s_time)", handshakes(HUB_IP, 443),
+        record("hosted: TLS 1.3 full handshakes/s (openssl s_time)", handshakes(HUB_IP, 443),
                handshakes(HOST_IP, NGINX_HTTPS), unit="handshakes/s")
     finally:
         stop(nginx)
@@ -242,7 +244,8 @@ def scenario(tmp):
         ir_n = callgrind_ir(nginx.pid, cg_n, HOST_IP, NGINX_HTTPS, crt)
     finally:
         stop(nginx)
-    record("instructions per HTTPS request (callgrind)", ir_h, ir_n, higher_is_better=False, unit="instructions")
+    record("hosted: instructions per HTTPS request (callgrind)", ir_h, ir_n, higher_is_better=False,
+           unit="instructions")
 
 
 def main():
@@ -251,19 +254,16 @@ def main():
     for tool in ("wrk", "nginx", "openssl"):
         if not shutil.which(tool):
             sys.exit(f"http_bench: {tool} is missing: run ./hearth setup")
-    r = subprocess.run(["cmake", "--build", "--preset", "hosted"], cwd=TOP, capture_output=True, text=True)
+    r = bench_results.build_preset("hosted")
     if r.returncode:
-        sys.exit("http_bench: build failed\n" + r.stdout[-2000:])
+        sys.exit("http_bench: build failed\n" + (r.stdout + r.stderr)[-2000:])
     print(f"http_bench: hosted Hearth vs nginx {sh('nginx', '-v').stderr.strip().split('/')[-1]}, "
           f"one worker each, same namespace", flush=True)
     net.in_netns("the web servers", "hearth-bench-", scenario)
     if net.failed:
         sys.exit("http_bench: the setup failed (see above)")
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = os.path.join(HERE, "results", f"http-{stamp}.json")
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as f:
-        json.dump({"bench": "http", "time": stamp, "results": results}, f, indent=1)
+    out = bench_results.write("http", results, {"wrk_seconds": WRK_SECONDS, "wrk_connections": WRK_CONNECTIONS,
+                                                "handshake_seconds": HANDSHAKE_SECONDS})
     print(f"http_bench: results in {os.path.relpath(out, TOP)}", flush=True)
 
 

@@ -3,11 +3,12 @@
 # MQTT ingest rate, QoS 0 and QoS 1: the hosted hub next to Debian's mosquitto on the same machine, same
 # client (bench/mqtt_load.c), same messages (a reading "hearth/bench/temperature" = "21.5"), same window.
 #
-# usage: bench/mqtt_bench.sh [qos0-messages] [qos1-messages] [window]   (default 200000 50000 256)
+# usage: bench/mqtt_bench.sh [qos0-messages] [qos1-messages] [window]   (default 200000 50000 256;
+# HEARTH_BENCH_QUICK=1, as ./hearth bench --quick sets: 50000 10000)
 # Needs root (a private network namespace with a TAP device, like tests/system/test_net_hosted.py) and
 # the Debian package mosquitto. The hub's disk file lives in $HEARTH_BENCH_DIR (default build/bench): put
 # it on the disk you care about, not tmpfs. Prints msgs/s and the ratios, and writes
-# bench/results/mqtt_bench.json.
+# bench/results/mqtt-<UTC stamp>.json (bench/bench_results.py).
 #
 # What is compared, and why it is not quite like for like:
 # - The hub runs the release build of the hosted board (build/hosted) on a TAP device: the client's
@@ -23,8 +24,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 dir=${HEARTH_BENCH_DIR:-$root/build/bench}
-n0=${1:-200000}
-n1=${2:-50000}
+if [[ ${HEARTH_BENCH_QUICK:-} = 1 ]]; then q0=50000 q1=10000; else q0=200000 q1=50000; fi
+n0=${1:-$q0}
+n1=${2:-$q1}
 window=${3:-256}
 ns=hearth-bench-$$
 tap=hearthtap0
@@ -138,12 +140,7 @@ printf 'mqtt_bench: %-6s %12s %12s %8s   (window %s, %s/%s messages)\n' "" "hear
 printf 'mqtt_bench: %-6s %12s %12s %8s   msgs/s; hearth stores every reading\n' "QoS 0" "$hub0" "$mq0" "$r0"
 printf 'mqtt_bench: %-6s %12s %12s %8s   msgs/s; hearth acks once on disk, mosquitto once received\n' \
   "QoS 1" "$hub1" "$mq1" "$r1"
-cat >"$here/results/mqtt_bench.json" <<JSON
-{"bench": "mqtt_bench", "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "host": "$(uname -n)",
- "cpus": $(nproc), "mosquitto": "$(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -n 1)",
- "window": $window, "qos0_messages": $n0, "qos1_messages": $n1,
- "hearth": {"qos0_msgs_per_s": $hub0, "qos1_msgs_per_s": $hub1},
- "mosquitto_broker": {"qos0_msgs_per_s": $mq0, "qos1_msgs_per_s": $mq1},
- "ratio_hearth_to_mosquitto": {"qos0": $r0, "qos1": $r1}}
-JSON
-echo "mqtt_bench: results in bench/results/mqtt_bench.json"
+/usr/bin/python3 "$here/bench_results.py" mqtt "window=$window" "qos0_messages=$n0" "qos1_messages=$n1" \
+  "mosquitto=$(mosquitto -h 2>/dev/null | sed -n 's/^mosquitto version //p' | head -n 1)" -- \
+  "hosted: MQTT QoS 0 ingest msgs/s" "$hub0" "$mq0" mosquitto msgs/s higher \
+  "hosted: MQTT QoS 1 ingest msgs/s (hearth acks on disk)" "$hub1" "$mq1" mosquitto msgs/s higher

@@ -51,13 +51,29 @@ class Board:
         return value
 
 
+class Guest:
+    """What the domU boots and where QEMU loads it: by default the board's Hearth image; the benchmarks
+    boot another kernel (with a ramdisk) in the same place. memory_mib overrides the board's
+    domu_memory_kib (the domU's RAM in the DT)."""
+
+    def __init__(self, board, kernel=None, ramdisk=None, memory_mib=None):
+        self.kernel = kernel or board.image
+        self.kernel_addr = int(board.cfg["image_load_addr"], 16)
+        self.ramdisk = ramdisk
+        self.memory_kib = memory_mib * 1024 if memory_mib else int(board.cfg["domu_memory_kib"])
+        self.end = self.kernel_addr + os.path.getsize(self.kernel)
+        if ramdisk:
+            self.ramdisk_addr = _align(self.end, Dom0.ALIGN)
+            self.end = self.ramdisk_addr + os.path.getsize(ramdisk)
+
+
 class Dom0:
     """The dom0 driver domain's kernel and initramfs for a board, built (or found up to date) by
-    qemu/dom0/build.sh under build/dom0-<arch>/, and where QEMU loads them."""
+    qemu/dom0/build.sh under build/dom0-<arch>/, and where QEMU loads them (above the guest's end)."""
 
     ALIGN = 2 << 20
 
-    def __init__(self, board):
+    def __init__(self, board, guest_end=None):
         arch = board.dom0_cfg("dom0_arch")
         self.outdir = os.path.join(TOP, "build", f"dom0-{arch}")
         r = subprocess.run([os.path.join(TOP, "qemu", "dom0", "build.sh"), arch, self.outdir,
@@ -70,9 +86,10 @@ class Dom0:
         self.memory_mib = int(board.dom0_cfg("dom0_memory_mib"))
         self.bootargs = board.dom0_cfg("dom0_bootargs")
         self.qemu_ram_mib = int(board.dom0_cfg("dom0_qemu_ram_mib"))
-        # Right above the Hearth image (0x50000000), clear of QEMU's own DTB at RAM + 128 MiB below it.
-        image_end = int(board.cfg["image_load_addr"], 16) + os.path.getsize(board.image)
-        self.kernel_addr = _align(image_end, self.ALIGN)
+        # Right above the domU's image (0x50000000), clear of QEMU's own DTB at RAM + 128 MiB below it.
+        if guest_end is None:
+            guest_end = int(board.cfg["image_load_addr"], 16) + os.path.getsize(board.image)
+        self.kernel_addr = _align(guest_end, self.ALIGN)
         self.ramdisk_addr = _align(self.kernel_addr + os.path.getsize(self.kernel), self.ALIGN)
         ram_end = 0x40000000 + (self.qemu_ram_mib << 20)
         # Xen relocates itself to the top of RAM: keep the modules well below it.
@@ -92,10 +109,11 @@ def _dts_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def make_dtb(board, cmdline, workdir, dom0=None):
-    """QEMU's own DTB for the exact machine, plus the dom0less /chosen nodes for Xen and Hearth
-    (and, given a Dom0, its kernel and ramdisk modules, bootargs and memory)."""
+def make_dtb(board, cmdline, workdir, dom0=None, guest=None):
+    """QEMU's own DTB for the exact machine, plus the dom0less /chosen nodes for Xen and the domU
+    (Hearth, or the given Guest), and, given a Dom0, its kernel and ramdisk modules, bootargs and memory."""
     c = board.cfg
+    guest = guest or Guest(board)
     base = os.path.join(workdir, "virt.dtb")
     ram = dom0.qemu_ram_mib if dom0 else None
     subprocess.run([c["qemu_system"]] + ["-M", c["qemu_machine"] + ",dumpdtb=" + base] +
@@ -103,8 +121,15 @@ def make_dtb(board, cmdline, workdir, dom0=None):
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     dts = subprocess.run(["dtc", "-q", "-I", "dtb", "-O", "dts", base], check=True,
                          capture_output=True, text=True).stdout
-    size = os.path.getsize(board.image)
-    addr = int(c["image_load_addr"], 16)
+    size = os.path.getsize(guest.kernel)
+    addr = guest.kernel_addr
+    guest_ramdisk = ""
+    if guest.ramdisk:
+        guest_ramdisk = f"""
+            module@{guest.ramdisk_addr:x} {{
+                compatible = "multiboot,ramdisk", "multiboot,module";
+                reg = <0x0 {guest.ramdisk_addr:#x} 0x0 {os.path.getsize(guest.ramdisk):#x}>;
+            }};"""
     xen_bootargs = c["xen_bootargs"]
     dom0_nodes = enhanced = ""
     if dom0:
@@ -139,14 +164,14 @@ def make_dtb(board, cmdline, workdir, dom0=None):
             compatible = "xen,domain";
             #address-cells = <2>;
             #size-cells = <2>;
-            memory = <0x0 {int(c["domu_memory_kib"]):#x}>;
+            memory = <0x0 {guest.memory_kib:#x}>;
             cpus = <1>;
             vpl011;{enhanced}
             module@{addr:x} {{
                 compatible = "multiboot,kernel", "multiboot,module";
                 reg = <0x0 {addr:#x} 0x0 {size:#x}>;
                 bootargs = {_dts_string(cmdline)};
-            }};
+            }};{guest_ramdisk}
         }};
     }};
 }};
@@ -159,13 +184,17 @@ def make_dtb(board, cmdline, workdir, dom0=None):
     return out
 
 
-def qemu_command(board, dtb, dom0=None, disk=None, hostfwd=()):
+def qemu_command(board, dtb, dom0=None, disk=None, hostfwd=(), guest=None):
     """The QEMU command line; with a Dom0 also its modules, a user-mode NIC with the given
-    (proto, host_port, guest_port) forwards to 127.0.0.1, and optionally a raw disk file."""
+    (proto, host_port, guest_port) forwards to 127.0.0.1, and optionally a raw disk file. guest: what
+    the domU boots (default: the board's Hearth image)."""
     c = board.cfg
+    guest = guest or Guest(board)
     cmd = ([c["qemu_system"]] + board.machine_args(dom0.qemu_ram_mib if dom0 else None) +
            ["-nographic", "-no-reboot", "-kernel", board.xen, "-dtb", dtb,
-            "-device", f'loader,file={board.image},addr={c["image_load_addr"]},force-raw=on'])
+            "-device", f"loader,file={guest.kernel},addr={guest.kernel_addr:#x},force-raw=on"])
+    if guest.ramdisk:
+        cmd += ["-device", f"loader,file={guest.ramdisk},addr={guest.ramdisk_addr:#x},force-raw=on"]
     if dom0:
         fwd = "".join(f",hostfwd={proto}:127.0.0.1:{host}-:{guest}" for proto, host, guest in hostfwd)
         cmd += ["-device", f"loader,file={dom0.kernel},addr={dom0.kernel_addr:#x},force-raw=on",
@@ -225,13 +254,16 @@ class Console:
     DOM0_READY = r"dom0: ready"
     DOM0_FAILED = r"dom0: FAILED"
 
-    def __init__(self, board, cmdline="", log_path=None, dom0=False, disk=None, hostfwd=(), image=None):
+    def __init__(self, board, cmdline="", log_path=None, dom0=False, disk=None, hostfwd=(), image=None,
+                 guest=None):
         """dom0=True boots the dom0 driver domain beside Hearth (building it first if needed);
         disk (a raw image file) and hostfwd ([(proto, host_port, guest_port)]) need it.
         image (a flash image from ./hearth image, which has its own dom0 and Hearth arguments) boots
-        through U-Boot instead; QEMU writes to it, so pass a copy."""
+        through U-Boot instead; QEMU writes to it, so pass a copy. guest (a Guest) replaces what the
+        domU boots or its memory; cmdline is then that kernel's bootargs."""
         self.board = board
-        self.dom0 = Dom0(board) if dom0 and not image else None
+        self.guest = guest or Guest(board)
+        self.dom0 = Dom0(board, self.guest.end) if dom0 and not image else None
         self.interactive = bool(dom0 or image)
         self.workdir = tempfile.mkdtemp(prefix=f"hearth-{board.name}-")
         self.lines = []          # (host monotonic seconds since start, text)
@@ -245,8 +277,8 @@ class Console:
             self.dtb = None
             cmd = image_command(board, image, uboot_env(self.workdir), hostfwd)
         else:
-            self.dtb = make_dtb(board, cmdline, self.workdir, self.dom0)
-            cmd = qemu_command(board, self.dtb, self.dom0, disk, hostfwd)
+            self.dtb = make_dtb(board, cmdline, self.workdir, self.dom0, self.guest)
+            cmd = qemu_command(board, self.dtb, self.dom0, disk, hostfwd, self.guest)
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if self.interactive else subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

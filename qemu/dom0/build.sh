@@ -28,9 +28,9 @@ log() { printf 'dom0-build(%s): %s\n' "$arch" "$*" >&2; }
 die() { printf 'dom0-build(%s): error: %s\n' "$arch" "$*" >&2; exit 1; }
 
 tp="$top/third_party"
-dl="$tp/downloads"
 work="$tp/dom0-$flavour"
-stamp="$work/.fetched"
+# shellcheck source=qemu/dom0/debs.sh
+. "$here/debs.sh"
 lock="$top/cmake/third-party.lock"
 meta="linux-image-$flavour"
 series=$(awk -v m="$meta" '$1 == "dom0" && $2 == m { print $3 }' "$lock")
@@ -54,66 +54,11 @@ extra_modules=${4:-}
 # What the resolution depends on: if any of it changes, resolve and download again.
 request="series=$series xen=$xen_ver packages=${XEN_PACKAGES[*]} ${OTHER_PACKAGES[*]}"
 
-candidate() { apt-cache policy "$1:$arch" 2>/dev/null | awk '/Candidate:/ { print $2 }'; }
-deb_name() {  # pkg version -> the file name apt-get download writes (the epoch's ':' is %3a)
-  echo "${1}_${2/:/%3a}_$arch.deb"
-}
-
-download() {  # pkg=version...: downloads what is not in third_party/downloads yet, with retries
-  local want=() p
-  for p in "$@"; do [ -s "$dl/$(deb_name "${p%%=*}" "${p#*=}")" ] || want+=("${p%%=*}:$arch=${p#*=}"); done
-  [ ${#want[@]} -gt 0 ] || return 0
-  log "downloading ${#want[@]} package(s)"
-  local try
-  for try in 1 2 3 4 5; do
-    (cd "$dl" && apt-get download -q "${want[@]}" >/dev/null 2>"$work.apt.log") && return 0
-    log "apt-get download failed (try $try): $(grep -E '^(E|W):' "$work.apt.log" | head -n 2 | tr '\n' ' ')"
-    # A 404 means our indexes are older than the mirror; "unexpected size" is the mirror mid-sync.
-    [ "$try" = 2 ] && { apt-get update -q >/dev/null 2>&1 || log "apt-get update reported errors; continuing"; }
-    sleep $((try * 2))
-    want=()
-    for p in "$@"; do [ -s "$dl/$(deb_name "${p%%=*}" "${p#*=}")" ] || want+=("${p%%=*}:$arch=${p#*=}"); done
-    [ ${#want[@]} -gt 0 ] || return 0
-  done
-  die "could not download: ${want[*]} (see $work.apt.log)"
-}
-
-fetch() {
-  mkdir -p "$dl" "$work"
-  if [ -f "$stamp" ] && [ "$(head -n 1 "$stamp")" = "# $request" ]; then
-    return 0
-  fi
-  log "resolving packages ($meta series $series, Xen tools $xen_ver)"
-  local meta_ver image image_ver p v pins=()
-  meta_ver=$(candidate "$meta")
-  case "$meta_ver" in "$series".*) ;; *) die "$meta:$arch candidate '$meta_ver' is not of the $series series" ;; esac
-  image=$(apt-cache depends "$meta:$arch" | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { sub(/:.*/, "", $2); print $2; exit }')
-  [ -n "$image" ] || die "cannot find the kernel image $meta:$arch depends on"
-  image_ver=$(candidate "$image")
-  [ -n "$image_ver" ] || die "no candidate for $image:$arch"
-  pins+=("$image=$image_ver")
-  for p in "${XEN_PACKAGES[@]}"; do pins+=("$p=$xen_ver"); done
-  for p in "${OTHER_PACKAGES[@]}"; do
-    v=$(candidate "$p"); [ -n "$v" ] || die "no candidate for $p:$arch"; pins+=("$p=$v")
-  done
-  download "${pins[@]}"
-  { echo "# $request"; printf '%s\n' "${pins[@]}"; } > "$stamp.tmp"
-  rm -rf "$work/root"
-  mv "$stamp.tmp" "$stamp"
-}
-
-extract() {
-  # (dpkg-deb -x gives directories the packages' mtimes, hence a stamp file of our own.)
-  [ -f "$work/root/.extracted" ] && [ "$work/root/.extracted" -nt "$stamp" ] && return 0
-  log "extracting"
-  rm -rf "$work/root" "$work/root.tmp" && mkdir -p "$work/root.tmp"
-  local line
-  while read -r line; do
-    case "$line" in '#'*|'') continue ;; esac
-    dpkg-deb -x "$dl/$(deb_name "${line%%=*}" "${line#*=}")" "$work/root.tmp"
-  done < "$stamp"
-  touch "$work/root.tmp/.extracted"
-  mv "$work/root.tmp" "$work/root"
+resolve() {
+  kernel_pin "$meta" "$series"
+  local p
+  for p in "${XEN_PACKAGES[@]}"; do echo "$p=$xen_ver"; done
+  candidate_pins "${OTHER_PACKAGES[@]}"
 }
 
 up_to_date() {
@@ -123,7 +68,7 @@ up_to_date() {
   done
   [ "$(cat "$outdir/dom0-modules.txt" 2>/dev/null)" = "$MODULES" ] || return 1
   # Any input newer than the oldest output means a rebuild.
-  [ -z "$(find "$here/build.sh" "$here/mkinitramfs.py" "$here/rootfs" "$lock" "$stamp" \
+  [ -z "$(find "$here/build.sh" "$here/debs.sh" "$here/mkinitramfs.py" "$here/rootfs" "$lock" "$stamp" \
           -newer "$outdir/dom0-initramfs.cpio.gz" -print -quit 2>/dev/null)" ] &&
     [ -z "$(find "$stamp" -newer "$outdir/dom0-kernel" -print -quit)" ]
 }
@@ -132,11 +77,11 @@ mkdir -p "$outdir" "$work"
 # One build per flavour at a time (tests may start several boots at once).
 exec 9>"$work.lock"
 flock 9
-if [ -f "$stamp" ] && [ "$(head -n 1 "$stamp")" = "# $request" ] && up_to_date; then
+if debs_fetched "$request" && up_to_date; then
   exit 0
 fi
-fetch
-extract
+debs_fetch "$request" resolve
+debs_extract
 
 image=$(grep '^linux-image-' "$stamp" | cut -d= -f1)
 kver=${image#linux-image-}

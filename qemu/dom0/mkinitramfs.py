@@ -228,7 +228,7 @@ def add_elf_closure(tree, arc, paths, triplet):
                     break
             else:
                 raise SystemExit(f"mkinitramfs: {path} needs {so}, which no extracted package provides "
-                                 f"(searched {', '.join(dirs)}): add its package to qemu/dom0/build.sh")
+                                 f"(searched {', '.join(dirs)}): add its package to the build script")
     return seen
 
 
@@ -290,6 +290,27 @@ def add_modules(tree, arc, kver, wanted):
     return order, builtins
 
 
+def add_overlay(arc, overlay):
+    """Adds every file under the host folder overlay at the same path in the guest."""
+    for dirpath, _dirs, files in os.walk(overlay):
+        for fn in files:
+            host = os.path.join(dirpath, fn)
+            guest = "/" + os.path.relpath(host, overlay)
+            with open(host, "rb") as f:
+                arc.add_file(guest, f.read(), 0o755 if os.access(host, os.X_OK) else 0o644)
+
+
+def write_gzip(arc, out):
+    """Writes the archive as a reproducible gzip'd newc cpio (atomically); returns the raw cpio."""
+    raw = arc.cpio()
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as f:
+        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=6, mtime=0, filename="") as g:
+            g.write(raw)
+    os.replace(tmp, out)
+    return raw
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--root", required=True, help="tree the .debs were extracted into")
@@ -329,22 +350,12 @@ def main():
     order, builtin = add_modules(tree, arc, args.kver, [m for m in args.modules.split(",") if m])
     arc.add_file("/etc/hearth-modules", ("".join(p + "\n" for p in order)).encode(), 0o644)
 
-    for dirpath, _dirs, files in os.walk(args.overlay):
-        for fn in files:
-            host = os.path.join(dirpath, fn)
-            guest = "/" + os.path.relpath(host, args.overlay)
-            with open(host, "rb") as f:
-                arc.add_file(guest, f.read(), 0o755 if os.access(host, os.X_OK) else 0o644)
+    add_overlay(arc, args.overlay)
     info = args.info + f"kernel {args.kver}\nmodules {' '.join(os.path.basename(p) for p in order)}\n" \
         f"built-in {' '.join(builtin)}\n"
     arc.add_file("/etc/hearth-dom0-release", info.encode(), 0o644)
 
-    raw = arc.cpio()
-    tmp = args.out + ".tmp"
-    with open(tmp, "wb") as f:
-        with gzip.GzipFile(fileobj=f, mode="wb", compresslevel=6, mtime=0, filename="") as g:
-            g.write(raw)
-    os.replace(tmp, args.out)
+    raw = write_gzip(arc, args.out)
     print(f"mkinitramfs: {len(arc.entries)} entries, {len(raw) // 1024} KiB raw, "
           f"{os.path.getsize(args.out) // 1024} KiB gzip; modules: "
           f"{' '.join(os.path.basename(p) for p in order)}; built in: {' '.join(builtin) or 'none'}")
