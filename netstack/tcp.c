@@ -166,9 +166,14 @@ static void on_err(void *arg, err_t err)
     *c = (struct netstack_tcp){0};
 }
 
-/* From now on lwIP reports the connection's events to us. */
+/*
+ * From now on lwIP reports the connection's events to us. Nagle is off: every service here writes whole
+ * messages (a TLS record, an HTTP head then its body), and holding a message's small tail back until the
+ * peer acknowledges the previous segment costs a delayed-ACK round (tens of ms) per keep-alive request.
+ */
 static void install(struct netstack_tcp *c)
 {
+    tcp_nagle_disable(c->pcb);
     tcp_arg(c->pcb, c);
     tcp_recv(c->pcb, on_recv);
     tcp_sent(c->pcb, on_sent);
