@@ -174,6 +174,13 @@ int registry_apply(struct registry_sensor *s, const struct json_doc *doc, const 
             if (v->type != JSON_NUMBER || !(v->num >= 0.001 && v->num <= REGISTRY_MAX_RATE))
                 return -HEARTH_EINVAL;
             s->rate = v->num;
+        } else if (json_is(k, "raw_days")) {
+            /* 0 goes back to the hub's default; otherwise ROLLUP_MIN_RAW_DAYS (the rollups' need) .. 10
+             * years. */
+            if (v->type != JSON_NUMBER || !v->integral || v->num < 0 ||
+                (v->num > 0 && v->num < REGISTRY_MIN_RAW_DAYS) || v->num > REGISTRY_MAX_RAW_DAYS)
+                return -HEARTH_EINVAL;
+            s->raw_days = (uint32_t)v->num;
         } else if (!stored || apply_stored(s, doc, k) < 0) {
             return -HEARTH_EINVAL;
         }
@@ -199,8 +206,10 @@ void registry_sensor_json(const struct registry_sensor *s, struct json_out *o, i
             json_out_raw(o, "%s\"%s\":", n++ ? "," : "", s->q[i].quantity);
             json_out_str(o, s->q[i].discovery, strlen(s->q[i].discovery));
         }
-    json_out_raw(o, "},\"first_seen\":%" PRIu64 ",\"last_seen\":%" PRIu64 ",\"burst\":%lu,\"rate\":%.6g",
-                 s->first_seen_s, s->last_seen_s, (unsigned long)s->burst, s->rate);
+    json_out_raw(
+        o,
+        "},\"first_seen\":%" PRIu64 ",\"last_seen\":%" PRIu64 ",\"burst\":%lu,\"rate\":%.6g,\"raw_days\":%lu",
+        s->first_seen_s, s->last_seen_s, (unsigned long)s->burst, s->rate, (unsigned long)s->raw_days);
     if (secret && s->has_token) {
         json_out_raw(o, ",\"token_sha256\":\"");
         for (int i = 0; i < 32; i++)
@@ -326,4 +335,16 @@ void registry_observe(void *arg, const struct reading *r, uint64_t seq)
         s->last_seen_s = now;
     if (changed || s->last_seen_s >= s->persisted_seen_s + REGISTRY_SEEN_PERSIST_S)
         registry_persist(reg, s, 0);
+}
+
+uint32_t registry_raw_days(void *arg, const char *sensor, size_t len)
+{
+    struct registry *reg = arg;
+    char id[READING_SENSOR_MAX + 1];
+    if (len == 0 || len > READING_SENSOR_MAX)
+        return 0;
+    memcpy(id, sensor, len);
+    id[len] = '\0';
+    struct registry_sensor *s = registry_find(reg, id);
+    return s ? s->raw_days : 0;
 }

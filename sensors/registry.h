@@ -20,6 +20,11 @@
 #define REGISTRY_TOKEN_LEN 64     /* a token is 32 random bytes as lowercase hex */
 #define REGISTRY_DEFAULT_BURST 20
 #define REGISTRY_DEFAULT_RATE 1.0 /* readings per second, sustained */
+<<<<<<< HEAD
+=======
+#define REGISTRY_MIN_RAW_DAYS 2u  /* the rollups recompute buckets from raw readings up to a day old */
+#define REGISTRY_MAX_RAW_DAYS 3650u
+>>>>>>> retention
 #define REGISTRY_LIMIT_LOG_NS                                                                                \
     (10 * 1000000000ull) /* at most one rate-limit log line per sensor this often                            \
                           */
@@ -49,6 +54,7 @@ struct registry_sensor {
     int has_token;
     uint32_t burst; /* rate limit: this many readings at once, then rate per second */
     double rate;
+    uint32_t raw_days; /* raw readings are kept this many days, then only rollups (0: the hub's default) */
     /* Runtime state, not persisted. */
     uint64_t tat_ns;           /* rate limit (GCRA): the theoretical arrival time, monotonic ns */
     uint64_t persisted_seen_s; /* last_seen_s as last written to the store */
@@ -87,6 +93,13 @@ int registry_load(struct registry *reg);
 struct registry_sensor *registry_find(struct registry *reg, const char *id);
 
 /*
+ * How many days sensor (len bytes, not terminated) keeps raw readings: its raw_days, or 0 for the hub's
+ * default (and for unknown sensors). The rollups' retention hook (rollup_set_raw_days_fn); arg is the
+ * registry. Reads memory only, so it may run inside store compaction.
+ */
+uint32_t registry_raw_days(void *arg, const char *sensor, size_t len);
+
+/*
  * The entry for quantity q of s, or NULL; with create, a new one when missing (NULL when q is not a valid
  * quantity or s has REGISTRY_MAX_QUANTITIES already).
  */
@@ -95,11 +108,12 @@ struct registry_quantity *registry_quantity(struct registry_sensor *s, const cha
 /*
  * Creates (origin "owner") or updates sensor id from an owner's JSON object obj of doc with any of
  * "name", "kind", "location" (strings), "units" (object quantity -> unit string), "burst" (integer
- * 1..REGISTRY_MAX_BURST), "rate" (readings per second, 0.001..REGISTRY_MAX_RATE). A new sensor gets a token:
- * its text is written to token_out (REGISTRY_TOKEN_LEN + 1 bytes, caller-owned) and *created set; the token
- * is not kept, only its hash. The record is made durable before returning. Returns 0, -HEARTH_EINVAL (bad id,
- * or a bad member: *field names it), -HEARTH_ENOSPC (the registry is full), -HEARTH_ENOTSUP (no random source
- * for a new token), or the store's errors (-HEARTH_EIO ...); nothing changes on error.
+ * 1..REGISTRY_MAX_BURST), "rate" (readings per second, 0.001..REGISTRY_MAX_RATE), "raw_days" (0: the default,
+ * or REGISTRY_MIN_RAW_DAYS..REGISTRY_MAX_RAW_DAYS). A new sensor gets a token: its text is written to
+ * token_out (REGISTRY_TOKEN_LEN + 1 bytes, caller-owned) and *created set; the token is not kept, only its
+ * hash. The record is made durable before returning. Returns 0, -HEARTH_EINVAL (bad id, or a bad member:
+ * *field names it), -HEARTH_ENOSPC (the registry is full), -HEARTH_ENOTSUP (no random source for a new
+ * token), or the store's errors (-HEARTH_EIO ...); nothing changes on error.
  */
 int registry_put(struct registry *reg, const char *id, const struct json_doc *doc,
                  const struct json_value *obj, char token_out[REGISTRY_TOKEN_LEN + 1], int *created,

@@ -197,8 +197,10 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
                                                                .other = registry_mqtt_discovery,
                                                                .arg = &registry});
     web_sensors_set(&ingest, &registry);
-    if (ru)
+    if (ru) {
         ingest_add_observer(&ingest, rollup_observe, ru);
+        rollup_set_raw_days_fn(ru, registry_raw_days, &registry); /* per-sensor raw retention */
+    }
     mqtt_broker_init(&broker, loop, mqtt_auth, (void *)cmdline, ingest_mqtt, &ingest);
     char user[8];
     if (cmdline_get(cmdline, "mqtt.user", user, sizeof(user)) < 0)
