@@ -20,14 +20,10 @@
 #define REGISTRY_TOKEN_LEN 64     /* a token is 32 random bytes as lowercase hex */
 #define REGISTRY_DEFAULT_BURST 20
 #define REGISTRY_DEFAULT_RATE 1.0 /* readings per second, sustained */
-<<<<<<< HEAD
-=======
 #define REGISTRY_MIN_RAW_DAYS 2u  /* the rollups recompute buckets from raw readings up to a day old */
 #define REGISTRY_MAX_RAW_DAYS 3650u
->>>>>>> retention
-#define REGISTRY_LIMIT_LOG_NS                                                                                \
-    (10 * 1000000000ull) /* at most one rate-limit log line per sensor this often                            \
-                          */
+/* At most one rate-limit log line per sensor this often. */
+#define REGISTRY_LIMIT_LOG_NS (10 * 1000000000ull)
 /* The owner may allow up to this much (a vibration or power meter sampling fast; bench/mqtt_bench.sh). */
 #define REGISTRY_MAX_BURST 10000000
 #define REGISTRY_MAX_RATE 10000000.0
