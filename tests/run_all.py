@@ -68,7 +68,7 @@ def printf_portability_check():
     argument (a %s after it then reads a wrong pointer). Image code must not use z, j or t modifiers."""
     rx = re.compile(r'%[-+ #0-9.*]*[zjt][a-zA-Z]')
     bad = []
-    for folder in ("boot", "hal-xen-arm", "services", "netstack", "tls", "web", "sensors"):
+    for folder in ("boot", "hal-xen-arm", "services", "netstack", "tls", "web", "sensors", "hub"):
         for root, _, names in os.walk(os.path.join(TOP, folder)):
             for name in names:
                 if name.endswith((".c", ".h")):

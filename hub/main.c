@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The hub's entry point: banner and self-checks, then TLS, the store, the network services and the loop. */
+/* The hub's composition root: self-checks, then TLS, the store, the network, every service, the loop. */
 #include "auth.h"
 #include "cmdline.h"
 #include "coap_server.h"
