@@ -26,6 +26,7 @@ struct gateway_attempt {
     char url[POLICY_URL_MAX + 1];
     uint8_t pin[32];
     bool has_pin;
+    char token[POLICY_TOKEN_MAX + 1];
     char *pem;
     char *body;
     size_t len;
@@ -188,6 +189,7 @@ static int start_attempt(struct gateway_job *j, const struct policy_rule *r, uin
     job_series(j, a->series, sizeof(a->series));
     snprintf(a->url, sizeof(a->url), "%s", rc->url);
     memcpy(a->pin, rc->pin, sizeof(a->pin));
+    memcpy(a->token, rc->token, sizeof(a->token));
     if ((rc->ca_pem && !(a->pem = strdup(rc->ca_pem))) ||
         gateway_payload(r, gw->policy->version, from, to, pts, n, &a->body, &a->len) < 0) {
         attempt_free(a);
@@ -196,6 +198,7 @@ static int start_attempt(struct gateway_job *j, const struct policy_rule *r, uin
     struct gateway_request req = {.url = a->url,
                                   .ca_pem = a->pem,
                                   .pin_sha256 = a->has_pin ? a->pin : NULL,
+                                  .bearer = a->token[0] ? a->token : NULL,
                                   .body = a->body,
                                   .body_len = a->len,
                                   .timeout_ns = GATEWAY_SEND_TIMEOUT_NS};

@@ -58,6 +58,7 @@ struct gateway_request {
     const char *url;           /* https://host[:port]/path */
     const char *ca_pem;        /* the recipient's CA, or NULL */
     const uint8_t *pin_sha256; /* 32 bytes, or NULL; at least one of ca_pem and pin_sha256 is set */
+    const char *bearer;        /* the recipient's API token for "Authorization: Bearer", or NULL */
     const void *body;
     size_t body_len;
     uint64_t timeout_ns;

@@ -139,12 +139,13 @@ void web_recipients(struct http_exchange *x, void *arg)
     for (unsigned i = 0; p && i < p->recipient_count; i++) {
         const struct policy_recipient *r = &p->recipients[i];
         audit_hex(r->pin, pin);
-        web_buf_printf(
-            &b,
-            "%s{\"name\":\"%s\",\"endpoint\":\"%s\",\"pin_sha256\":%s%s%s,\"ca\":%s,\"revoked\":%s,"
-            "\"rules\":[",
-            i ? "," : "", r->name, r->url, r->has_pin ? "\"" : "", r->has_pin ? pin : "null",
-            r->has_pin ? "\"" : "", r->ca_pem ? "true" : "false", r->revoked ? "true" : "false");
+        web_buf_printf(&b,
+                       "%s{\"name\":\"%s\",\"endpoint\":\"%s\",\"pin_sha256\":%s%s%s,\"ca\":%s,\"token\":%s,"
+                       "\"revoked\":%s,"
+                       "\"rules\":[",
+                       i ? "," : "", r->name, r->url, r->has_pin ? "\"" : "", r->has_pin ? pin : "null",
+                       r->has_pin ? "\"" : "", r->ca_pem ? "true" : "false", r->token[0] ? "true" : "false",
+                       r->revoked ? "true" : "false");
         for (unsigned k = 0; k < r->rule_count; k++) {
             if (k)
                 web_buf_printf(&b, ",");

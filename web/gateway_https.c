@@ -5,11 +5,13 @@
 #include "http_client.h"
 
 #include <hearth/err.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct https_call {
     gateway_done_fn done;
     void *arg;
+    char headers[POLICY_TOKEN_MAX + 32]; /* "Authorization: Bearer <token>\r\n", or "" */
 };
 
 static void on_response(void *arg, int rc, const struct http_client_response *resp)
@@ -25,10 +27,13 @@ int gateway_https_transport(void *loop, const struct gateway_request *req, gatew
     if (!c)
         return -HEARTH_ENOMEM;
     *c = (struct https_call){.done = done, .arg = arg};
+    if (req->bearer)
+        snprintf(c->headers, sizeof(c->headers), "Authorization: Bearer %s\r\n", req->bearer);
     /* The request's buffers belong to the gateway's attempt, which lives until done is called. */
     struct http_client_request r = {.method = "POST",
                                     .url = req->url,
                                     .content_type = "application/json",
+                                    .headers = c->headers[0] ? c->headers : NULL,
                                     .body = req->body,
                                     .body_len = req->body_len,
                                     /* A policy may name both; the exact pin is the stricter check. */

@@ -31,6 +31,8 @@
  *   endpoint URL          https://HOST[:PORT]/PATH; HOST a DNS name or IPv4 address; at most 200 bytes
  *   pin-sha256 HEX        the server certificate's SHA-256; and/or
  *   ca                    followed by one PEM certificate (the only CA trusted for this recipient)
+ *   token TEXT            an API token the recipient issued (1..128 characters of A-Z a-z 0-9 - . _ ~ + / =,
+ *                         RFC 6750's b64token): sent as "Authorization: Bearer TEXT" with every push
  *   revoked               nothing is sent to this recipient (its rules stay for the record)
  *   allow SENSOR/QUANTITY granularity raw|1m|1h|1d [every DUR] [backfill DUR] purpose "TEXT" [until DATE]
  *   allow SENSOR/QUANTITY threshold >|< NUMBER [every DUR] purpose "TEXT" [until DATE]
@@ -49,6 +51,7 @@
 #define POLICY_SENSOR_MAX 32
 #define POLICY_QUANTITY_MAX 24
 #define POLICY_URL_MAX 200
+#define POLICY_TOKEN_MAX 128
 #define POLICY_PURPOSE_MAX 80
 #define POLICY_MAX_RECIPIENTS 8
 #define POLICY_MAX_RULES 32
@@ -85,7 +88,8 @@ struct policy_recipient {
     char url[POLICY_URL_MAX + 1];
     uint8_t pin[32];
     int has_pin;
-    const char *ca_pem; /* NUL-terminated PEM inside the policy's pem_pool, or NULL */
+    const char *ca_pem;               /* NUL-terminated PEM inside the policy's pem_pool, or NULL */
+    char token[POLICY_TOKEN_MAX + 1]; /* the recipient's API token ("": none); never shown by the API */
     int revoked;
     unsigned rule_first, rule_count; /* its rules: rules[rule_first .. rule_first + rule_count) */
     unsigned line;

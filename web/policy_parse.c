@@ -118,6 +118,34 @@ static void parse_pin(struct parser *ps, unsigned line, struct policy_tokens *t)
         ps->cur->has_pin = 1;
 }
 
+/* RFC 6750's b64token: what a bearer token may contain, so it cannot break the header it goes into. */
+static int token_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > POLICY_TOKEN_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              strchr("-._~+/=", c)))
+            return 0;
+    }
+    return 1;
+}
+
+static void parse_token(struct parser *ps, unsigned line, struct policy_tokens *t)
+{
+    if (!need_recipient(ps, line, "token"))
+        return;
+    if (t->n != 2 || t->quoted[1] || !token_ok(t->v[1]))
+        fail(ps, line, "token",
+             "expected one API token of 1..%d characters A-Z a-z 0-9 - . _ ~ + / =", POLICY_TOKEN_MAX);
+    else if (ps->cur->token[0])
+        fail(ps, line, "token", "recipient %s has two tokens", ps->cur->name);
+    else
+        strcpy(ps->cur->token, t->v[1]);
+}
+
 static void parse_ca(struct parser *ps, unsigned line, struct policy_tokens *t)
 {
     if (!need_recipient(ps, line, "ca"))
@@ -254,6 +282,8 @@ int policy_parse(const char *text, size_t len, struct policy *out, struct policy
             parse_pin(&ps, line, &t);
         else if (strcmp(t.v[0], "ca") == 0)
             parse_ca(&ps, line, &t);
+        else if (strcmp(t.v[0], "token") == 0)
+            parse_token(&ps, line, &t);
         else if (strcmp(t.v[0], "revoked") == 0)
             parse_revoked(&ps, line, &t);
         else if (strcmp(t.v[0], "allow") == 0)

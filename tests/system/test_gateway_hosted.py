@@ -33,6 +33,7 @@ import audit_verify  # noqa: E402
 TOP = net.TOP
 HUB, GW, PREFIX = net.HUB_IP, net.HOST_IP, net.PREFIX
 RECEIVER_PORT = 8443
+RECEIVER_TOKEN = "coop-api-token.2026~test"  # the API token the recipient issued to this hub
 HOURS = 4
 
 
@@ -45,6 +46,7 @@ class Receiver:
 
     def __init__(self, cert, key):
         self.requests = []
+        self.authorizations = []  # the Authorization header of every request
         self.status = 200
         self.lock = threading.Lock()
         outer = self
@@ -55,6 +57,7 @@ class Receiver:
                 body = self.rfile.read(n)
                 with outer.lock:
                     outer.requests.append((self.path, body))
+                    outer.authorizations.append(self.headers.get("Authorization"))
                     status = outer.status
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -174,6 +177,7 @@ def policy_text(ca_pem, extra=""):
             f"recipient coop\n"
             f"  endpoint https://{GW}:{RECEIVER_PORT}/ingest\n"
             f"  ca\n{ca_lines}"
+            f"  token {RECEIVER_TOKEN}\n"
             f"  allow pot1/moisture granularity 1h every 10s purpose \"watering research\"\n{extra}")
 
 
@@ -228,6 +232,9 @@ def scenario_live(binary, artifacts, tmp, disk, device_ca, rx, ca_pem):
         check("nothing of a series the policy does not allow (fridge/gas, pot1/temperature)", not others,
               json.dumps(others)[:300])
         check("pushes go to the endpoint's path", all(path == "/ingest" for path, _ in rx.requests))
+        check("every push carries the recipient's API token (Authorization: Bearer)",
+              rx.authorizations and all(a == f"Bearer {RECEIVER_TOKEN}" for a in rx.authorizations),
+              str(set(rx.authorizations)))
 
         # A second series allowed while the receiver fails: the gateway retries with backoff.
         with rx.lock:

@@ -19,8 +19,9 @@ static void dump(const struct policy *p, char *out, size_t cap)
     out[0] = '\0';
     for (unsigned i = 0; i < p->recipient_count; i++) {
         const struct policy_recipient *r = &p->recipients[i];
-        n += (size_t)snprintf(out + n, cap - n, "%s%s%s%s{", r->name, r->has_pin ? "+pin" : "",
-                              r->ca_pem ? "+ca" : "", r->revoked ? "+revoked" : "");
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%s%s%s%s{", r->name, r->has_pin ? "+pin" : "",
+                              r->ca_pem ? "+ca" : "", r->token[0] ? "+token=" : "", r->token,
+                              r->revoked ? "+revoked" : "");
         for (unsigned k = 0; k < r->rule_count; k++) {
             const struct policy_rule *rule = &p->rules[r->rule_first + k];
             char gran[48];
