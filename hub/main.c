@@ -219,6 +219,24 @@ static void start_sensors(struct loop *loop, const char *cmdline, struct store *
 }
 
 /*
+ * The gateway's allow/deny decisions into the trace ring: a0 is 1 for allow and 0 for deny, a1 a hash of
+ * recipient and series (FNV-1a) so that one rule's decisions line up in a trace viewer.
+ */
+static void trace_policy_decision(void *ctx, const char *what, const char *recipient, const char *series,
+                                  const char *why)
+{
+    uint32_t h = 2166136261u;
+    (void)ctx;
+    (void)why;
+    for (const char *p = recipient; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ (uint8_t)'/') * 16777619u;
+    for (const char *p = series; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    trace_instant(TRACE_POLICY_DECISION, 0, strcmp(what, "allow") == 0, (int32_t)(h & 0x7fffffffu));
+}
+
+/*
  * The privacy gateway: the policy saved in the store, the audit log, and the only path by which sensor
  * data leaves the home. Without a store there is no audit log, so nothing is ever sent.
  */
@@ -244,7 +262,8 @@ static void start_gateway(struct loop *loop, struct store *st, struct rollup *ru
                                  .source_ctx = ru ? (void *)&source : (void *)st,
                                  .mono_ns = hearth_plat_monotonic_ns,
                                  .wall_ns = netstack_wall_ns,
-                                 .jitter_seed = seed};
+                                 .jitter_seed = seed,
+                                 .trace = trace_policy_decision};
     gateway_init(&gw, &cfg);
     gateway_admin_start(&admin, &gw, &audit, st);
     web_gateway_set(&admin);

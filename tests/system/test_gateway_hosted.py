@@ -232,6 +232,12 @@ def scenario_live(binary, artifacts, tmp, disk, device_ca, rx, ca_pem):
         check("nothing of a series the policy does not allow (fridge/gas, pot1/temperature)", not others,
               json.dumps(others)[:300])
         check("pushes go to the endpoint's path", all(path == "/ingest" for path, _ in rx.requests))
+        code, trace = curl(device_ca, "GET", "/api/trace")
+        decisions = [e for e in (trace.get("traceEvents", []) if isinstance(trace, dict) else [])
+                     if e.get("name") == "policy_decision"]
+        check("the trace ring records the gateway's allow decisions (GET /api/trace)",
+              code == 200 and any(e.get("args", {}).get("decision") == 1 for e in decisions),
+              f"{code} {decisions[:3]}")
         check("every push carries the recipient's API token (Authorization: Bearer)",
               rx.authorizations and all(a == f"Bearer {RECEIVER_TOKEN}" for a in rx.authorizations),
               str(set(rx.authorizations)))
