@@ -2,6 +2,7 @@
 /* netfront: hearth/net.h over Xen's PV network protocol (rx-copy, one page per ring, no offloads). */
 #include "evtchn.h"
 #include "gnttab.h"
+#include "netif_rsp.h"
 #include "page.h"
 #include "ring.h"
 #include "xenbus.h"
@@ -28,7 +29,6 @@
 struct buffer {
     void *page;
     gnttab_ref_t ref;
-    int in_flight; /* posted to (rx) or queued on (tx) the ring */
 };
 
 struct hearth_netdev {
@@ -43,6 +43,7 @@ struct hearth_netdev {
     uint32_t tx_prod, tx_cons, rx_prod, rx_cons;
     int rx_dropping; /* skipping the rest of a multi-slot packet we never asked for */
     struct buffer rx[RX_BUFFERS], tx[TX_BUFFERS];
+    uint8_t rx_posted[RX_BUFFERS], tx_queued[TX_BUFFERS]; /* buffer id is on the ring now */
     uint64_t next_rescan_ns;
     unsigned long rx_errors, tx_errors;
 };
@@ -80,9 +81,10 @@ static void release(struct hearth_netdev *d)
             if (b->page && gnttab_end(b->ref) == 0)
                 page_free(b->page);
             b->page = NULL;
-            b->in_flight = 0;
         }
     }
+    memset(d->rx_posted, 0, sizeof(d->rx_posted));
+    memset(d->tx_queued, 0, sizeof(d->tx_queued));
     if (d->tx_ring && gnttab_end(d->tx_ring_ref) == 0)
         page_free((void *)d->tx_ring);
     if (d->rx_ring && gnttab_end(d->rx_ring_ref) == 0)
@@ -97,7 +99,7 @@ static void push_rx(struct hearth_netdev *d, unsigned id)
     volatile netif_rx_request_t *req = &d->rx_ring->ring[d->rx_prod & (RX_RING_SIZE - 1)].req;
     req->id = (uint16_t)id;
     req->gref = d->rx[id].ref;
-    d->rx[id].in_flight = 1;
+    d->rx_posted[id] = 1;
     d->rx_prod++;
 }
 
@@ -282,15 +284,13 @@ static void collect_tx(struct hearth_netdev *d)
         /* One read of the response: the backend may change the slot behind our back. */
         netif_tx_response_t rsp =
             *(volatile netif_tx_response_t *)&d->tx_ring->ring[d->tx_cons++ & (TX_RING_SIZE - 1)].rsp;
-        if (rsp.status == NETIF_RSP_NULL)
+        int failed = 0, done = netif_tx_judge(&rsp, d->tx_queued, TX_BUFFERS, &failed);
+        if (done < 0)
+            d->tx_errors++; /* nothing queued under that id: ignore it, never index with it */
+        if (done <= 0)
             continue;
-        if (rsp.id >= TX_BUFFERS || !d->tx[rsp.id].in_flight) {
-            d->tx_errors++;
-            continue;
-        }
-        d->tx[rsp.id].in_flight = 0;
-        if (rsp.status != NETIF_RSP_OKAY)
-            d->tx_errors++;
+        d->tx_queued[rsp.id] = 0;
+        d->tx_errors += (unsigned long)failed;
     }
     d->tx_ring->rsp_event = d->tx_cons + 1;
 }
@@ -304,7 +304,7 @@ int hearth_net_write(struct hearth_netdev *d, const void *frame, size_t len)
         return -HEARTH_EIO;
     collect_tx(d);
     unsigned id;
-    for (id = 0; id < TX_BUFFERS && d->tx[id].in_flight; id++)
+    for (id = 0; id < TX_BUFFERS && d->tx_queued[id]; id++)
         ;
     if (id == TX_BUFFERS)
         return -HEARTH_EAGAIN;
@@ -315,7 +315,7 @@ int hearth_net_write(struct hearth_netdev *d, const void *frame, size_t len)
     req->flags = 0;
     req->id = (uint16_t)id;
     req->size = (uint16_t)len;
-    d->tx[id].in_flight = 1;
+    d->tx_queued[id] = 1;
     uint32_t old = d->tx_prod++;
     __atomic_store_n(&d->tx_ring->req_prod, d->tx_prod, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -349,23 +349,18 @@ int hearth_net_read(struct hearth_netdev *d, void *buf, size_t len)
         }
         netif_rx_response_t rsp =
             *(volatile netif_rx_response_t *)&d->rx_ring->ring[d->rx_cons++ & (RX_RING_SIZE - 1)].rsp;
-        if (rsp.id >= RX_BUFFERS || !d->rx[rsp.id].in_flight) {
+        enum netif_rx_verdict v = netif_rx_judge(&rsp, d->rx_posted, RX_BUFFERS, PAGE, len, &d->rx_dropping);
+        if (v == NETIF_RX_UNKNOWN_ID) {
             d->rx_errors++; /* an id we never posted: ignore it, never index with it */
             continue;
         }
-        struct buffer *b = &d->rx[rsp.id];
-        b->in_flight = 0;
-        int bad = rsp.status <= 0 || (uint32_t)rsp.offset + (uint32_t)rsp.status > PAGE ||
-                  (rsp.flags & (NETRXF_extra_info | NETRXF_gso_prefix));
-        int more = rsp.flags & NETRXF_more_data;
-        if (d->rx_dropping || bad || more) {
-            /* We never offered scatter-gather or GSO: such packets are dropped whole. */
-            d->rx_dropping = more;
-            d->rx_errors += bad;
-        } else if ((size_t)rsp.status > len) {
+        d->rx_posted[rsp.id] = 0;
+        if (v == NETIF_RX_BAD)
+            d->rx_errors++;
+        else if (v == NETIF_RX_TOO_BIG)
             result = -HEARTH_EOVERFLOW;
-        } else {
-            memcpy(buf, (const uint8_t *)b->page + rsp.offset, (size_t)rsp.status);
+        else if (v == NETIF_RX_DELIVER) {
+            memcpy(buf, (const uint8_t *)d->rx[rsp.id].page + rsp.offset, (size_t)rsp.status);
             result = rsp.status;
         }
         push_rx(d, rsp.id); /* the grant stays in place: reposting needs no hypercall */
