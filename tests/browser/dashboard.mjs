@@ -44,10 +44,23 @@ async function step(name, fn) {
       .catch(() => {});
   }
 }
+// Chromium aborts a navigation with ERR_NETWORK_CHANGED when the machine's interfaces change under it (a
+// test's fresh network namespace settling: IPv6 addresses appearing on the TAP); that is the host, not the
+// hub, so such a navigation is tried again, a few times.
+async function go(url) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.goto(url);
+    } catch (e) {
+      if (attempt >= 5 || !/ERR_NETWORK_CHANGED/.test(String(e.message))) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
 const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
 await step("unauthenticated visit lands on the setup page", async () => {
-  await page.goto(hub + "/");
+  await go(hub + "/");
   await page.waitForURL(/\/login\.html/);
   await page.locator("#setup-form").waitFor({ state: "visible" });
   await shot("01-setup");
@@ -64,7 +77,7 @@ await step("pair with the console's setup code and set a password", async () => 
 });
 
 await step("log out, then log in with the password", async () => {
-  await page.goto(hub + "/#/settings");
+  await go(hub + "/#/settings");
   await page.click("text=Log out");
   await page.waitForURL(/\/login\.html/);
   await page.locator("#login-form").waitFor({ state: "visible" });
@@ -88,7 +101,7 @@ await step("the sensor's chart is drawn from the readings", async () => {
 });
 
 await step("a sharing policy is saved", async () => {
-  await page.goto(hub + "/#/sharing");
+  await go(hub + "/#/sharing");
   await page.locator("#policy").waitFor();
   await page.fill("#policy", env("POLICY"));
   await page.click("#policy-save");
@@ -97,7 +110,7 @@ await step("a sharing policy is saved", async () => {
 });
 
 await step("the audit log shows the policy change and the chain verifies", async () => {
-  await page.goto(hub + "/#/audit");
+  await go(hub + "/#/audit");
   await page.locator("#audit-table").waitFor();
   const table = await page.locator("#audit-table").innerText();
   if (!/policy/i.test(table)) throw new Error(`no policy entry in the audit table: ${table.slice(0, 200)}`);
@@ -108,7 +121,7 @@ await step("the audit log shows the policy change and the chain verifies", async
 
 await step("the dashboard fits a phone screen", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.goto(hub + "/#/");
+  await go(hub + "/#/");
   await page.locator(`.card[data-sensor="${sensor}"]`).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 1) throw new Error(`the page is ${overflow} px wider than the phone screen`);
