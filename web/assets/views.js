@@ -264,7 +264,12 @@ const hearthViews = (() => {
         h("dt", {}, "Hub"), h("dd", {}, `Hearth ${health.version} on ${health.board}`),
         h("dt", {}, "Up"), h("dd", {}, `${health.uptime_s} s`),
         h("dt", {}, "Status"), h("dd", { id: "status" }, health.status)),
-      form, h("div", { class: "controls" }, logout));
+      form,
+      h("section", {}, h("h3", {}, "Diagnostics"),
+        h("p", {}, "The hub keeps a ring of recent events across its layers (network frames, TCP, TLS, " +
+          "HTTP, MQTT, disk commits, sharing decisions). Open the file in ui.perfetto.dev or chrome://tracing."),
+        h("a", { href: "/api/trace", download: "hearth-trace.json", id: "trace-download" }, "Download the trace")),
+      h("div", { class: "controls" }, logout));
   }
 
   return { h, overview, sensor, sharing, left, audit, settings, fmtSeconds };
