@@ -119,6 +119,16 @@ await step("the audit log shows the policy change and the chain verifies", async
   await shot("05-audit");
 });
 
+await step("the settings page downloads the trace as Chrome/Perfetto JSON", async () => {
+  await go(hub + "/#/settings");
+  const href = await page.locator("#trace-download").getAttribute("href");
+  // Fetched by the page itself, as the link would be: the session cookie goes along.
+  const doc = await page.evaluate((u) => fetch(u, { credentials: "same-origin" }).then((r) => r.json()), href);
+  const cats = new Set((doc.traceEvents || []).map((e) => e.cat));
+  for (const want of ["net", "tcp", "tls", "http"])
+    if (!cats.has(want)) throw new Error(`no ${want} events in the trace (${[...cats].join(", ")})`);
+});
+
 await step("the dashboard fits a phone screen", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await go(hub + "/#/");
