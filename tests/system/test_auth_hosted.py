@@ -11,7 +11,6 @@ wrong password over and over is answered with 429 and a growing Retry-After (per
 second address still logs in). A password change ends the other sessions. After a restart the password
 still works and the old sessions do not. Needs root. Prints PASS/FAIL per check and a closing
 `N passed, M failed`."""
-import argparse
 import http.client
 import json
 import os
@@ -263,15 +262,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "curl")):
-        net.in_netns("auth scenario", "hearth-auth-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "auth scenario", "hearth-auth-", ("ip", "curl"), run)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ HTTPS in /api/readings; malformed datagrams from a Python socket get a Reset or 
 silence, for another version) and the hub keeps serving; a retransmitted Confirmable POST is stored once;
 a reading acknowledged with 2.01 survives SIGKILL and a reboot. Needs root. Prints PASS/FAIL per check
 and a closing `N passed, M failed`."""
-import argparse
 import os
 import re
 import shutil
@@ -260,15 +259,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", COAP_CLIENT, "mosquitto_pub", "curl")):
-        net.in_netns("CoAP scenario", "hearth-coap-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "CoAP scenario", "hearth-coap-", ("ip", COAP_CLIENT, "mosquitto_pub", "curl"), run)
 
 
 if __name__ == "__main__":

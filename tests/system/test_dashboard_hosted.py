@@ -9,7 +9,6 @@ password, logs out and in, reads the sensor's card and chart, saves a sharing po
 audit log with the chain verified, and checks the overview fits a phone screen. Screenshots go to
 build/test-artifacts/dashboard-hosted/. The same walk-through runs under Xen in test_dashboard_xen.py.
 Needs root. Prints PASS/FAIL per check and a closing `N passed, M failed`."""
-import argparse
 import os
 import shutil
 import subprocess
@@ -73,15 +72,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "mosquitto_pub", "node", "chromium")):
-        net.in_netns("dashboard scenario", "hearth-dashboard-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "dashboard scenario", "hearth-dashboard-", ("ip", "mosquitto_pub", "node", "chromium"), run)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ and separately a record is rewritten with a valid store CRC: both the hub's veri
 and tools/audit_verify.py must report it. Needs root and the hub's outbound HTTPS client (the receiver
 checks fail until services/http_client.h is wired to the gateway). Prints PASS/FAIL per check and a
 closing `N passed, M failed`."""
-import argparse
 import http.server
 import json
 import os
@@ -385,15 +384,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "mosquitto_pub", "curl", "openssl")):
-        net.in_netns("gateway scenario", "hearth-gateway-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "gateway scenario", "hearth-gateway-", ("ip", "mosquitto_pub", "curl", "openssl"), run)
 
 
 if __name__ == "__main__":

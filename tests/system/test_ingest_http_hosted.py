@@ -12,7 +12,6 @@ token rotation; a Home Assistant discovery config published with mosquitto_pub n
 unit, and an empty retained payload removes the entry; an MQTT sensor over its limit is dropped and
 logged; readings answered 201 right before a SIGKILL are there after the restart, and so is the
 registry. Needs root. Prints PASS/FAIL per check and a closing `N passed, M failed`."""
-import argparse
 import json
 import os
 import signal
@@ -296,15 +295,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "mosquitto_pub", "curl")):
-        net.in_netns("HTTP ingest scenario", "hearth-ingest-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "HTTP ingest scenario", "hearth-ingest-", ("ip", "mosquitto_pub", "curl"), run)
 
 
 if __name__ == "__main__":

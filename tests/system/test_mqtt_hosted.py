@@ -8,7 +8,6 @@ publish readings and watch topics; credentials are enforced; QoS 1 readings ackn
 read back over HTTPS from /api/readings after the process is killed with SIGKILL and booted again;
 malformed packets get a disconnect and the hub keeps serving; retained messages and last wills work.
 Needs root. Prints PASS/FAIL per check and a closing `N passed, M failed`."""
-import argparse
 import json
 import os
 import signal
@@ -169,15 +168,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "mosquitto_pub", "mosquitto_sub", "curl")):
-        net.in_netns("MQTT scenario", "hearth-mqtt-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "MQTT scenario", "hearth-mqtt-", ("ip", "mosquitto_pub", "mosquitto_sub", "curl"), run)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -224,6 +224,20 @@ def hosted_ready(binary, tools):
                   ("" if os.geteuid() == 0 else "needs root for the network namespace")))
 
 
+def hosted_main(doc, label, tmp_prefix, tools, run):
+    """The main() of a hosted system test: --preset picks build/<preset>/hearth (default the ASan build),
+    then the preconditions, run(binary, artifacts, tmp) in a fresh namespace, and the closing summary."""
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--preset", default="hosted-asan")
+    args = ap.parse_args()
+    binary = os.path.join(TOP, "build", args.preset, "hearth")
+    artifacts = os.path.join(TOP, "build", "test-artifacts")
+    os.makedirs(artifacts, exist_ok=True)
+    if hosted_ready(binary, tools):
+        in_netns(label, tmp_prefix, lambda tmp: run(binary, artifacts, tmp))
+    return summary()
+
+
 def in_netns(label, tmp_prefix, scenario):
     """Runs scenario(tmp) inside a fresh namespace with the TAP, then leaves it and removes namespace,
     processes and the scratch folder, whatever happened."""

@@ -8,7 +8,6 @@ json.loads. In the Chrome trace-event document the request's connection (found b
 the chain frame rx -> TCP accept -> TLS handshake begin/end -> HTTP request begin/end (status 200) ->
 frame tx, in that order, with TCP segments of that connection; a QoS 1 MQTT publish must be followed by
 a store commit that made it durable. Needs root. Prints PASS/FAIL per check and `N passed, M failed`."""
-import argparse
 import json
 import os
 import subprocess
@@ -142,15 +141,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "curl", "mosquitto_pub")):
-        net.in_netns("trace scenario", "hearth-trace-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "trace scenario", "hearth-trace-", ("ip", "curl", "mosquitto_pub"), run)
 
 
 if __name__ == "__main__":
