@@ -39,6 +39,23 @@ static int hex_digit(char c)
     return -1;
 }
 
+size_t check_from_hex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = hex; *p && n < cap;) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        unsigned v;
+        if (sscanf(p, "%2x", &v) != 1)
+            break;
+        out[n++] = (uint8_t)v;
+        p += 2;
+    }
+    return n;
+}
+
 size_t check_unescape(const char *in, char *out, size_t cap)
 {
     size_t n = 0;

@@ -4,6 +4,7 @@
 #define TESTS_UNIT_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void check_record(int ok, const char *file, int line, const char *what);
 
@@ -27,6 +28,10 @@ int check_vectors(const char *path, int max_fields, check_vector_fn fn);
 
 /* Like check_vectors, but the fields keep their backslash escapes (for payloads with NUL bytes). */
 int check_vectors_raw(const char *path, int max_fields, check_vector_fn fn);
+
+/* Decodes hex digit pairs of hex into out (spaces between pairs are skipped; stops at anything else or
+ * after cap bytes); returns the number of bytes. */
+size_t check_from_hex(const char *hex, uint8_t *out, size_t cap);
 
 /* Decodes the escapes of in into out (at most cap bytes, no terminator added); returns the length. */
 size_t check_unescape(const char *in, char *out, size_t cap);

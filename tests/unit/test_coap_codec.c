@@ -8,23 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t from_hex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (const char *p = hex; *p && n < cap;) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        unsigned v;
-        if (sscanf(p, "%2x", &v) != 1)
-            break;
-        out[n++] = (uint8_t)v;
-        p += 2;
-    }
-    return n;
-}
-
 static int bytes_are(const uint8_t *p, size_t len, const char *want)
 {
     return len == strlen(want) && memcmp(p, want, len) == 0;
@@ -69,7 +52,7 @@ static void check_fields(const struct coap_msg *m, const char *fields, const cha
             ok = m->mid == atoi(v);
         } else if (!strcmp(tok, "token")) {
             uint8_t want[16];
-            size_t n = from_hex(v, want, sizeof(want));
+            size_t n = check_from_hex(v, want, sizeof(want));
             ok = n == m->tkl && memcmp(want, m->token, n) == 0;
         } else if (!strcmp(tok, "payload")) {
             ok = m->payload && bytes_are(m->payload, m->payload_len, v);
@@ -108,7 +91,7 @@ static void message_vector(char **f, int n, const char *where)
         check_record(0, where, 0, "vector has at least 2 fields");
         return;
     }
-    size_t len = from_hex(f[0], dgram, sizeof(dgram));
+    size_t len = check_from_hex(f[0], dgram, sizeof(dgram));
     int rc = coap_parse(dgram, len, &m);
     int want = !strcmp(f[1], "OK") ? 0 : !strcmp(f[1], "ENOTSUP") ? -HEARTH_ENOTSUP : -HEARTH_EBADMSG;
     check_record(rc == want, where, 0, "parse result");

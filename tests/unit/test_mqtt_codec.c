@@ -18,23 +18,6 @@ static int str_is(struct mqtt_str s, const char *want)
     return s.len == strlen(want) && memcmp(s.p, want, s.len) == 0;
 }
 
-static size_t from_hex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (const char *p = hex; *p && n < cap;) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        unsigned v;
-        if (sscanf(p, "%2x", &v) != 1)
-            break;
-        out[n++] = (uint8_t)v;
-        p += 2;
-    }
-    return n;
-}
-
 static void topic_vector(char **f, int n, const char *where)
 {
     if (n != 3) {
@@ -113,7 +96,7 @@ static void packet_vector(char **f, int n, const char *where)
 {
     uint8_t pkt[512];
     struct mqtt_packet p;
-    size_t len = from_hex(f[0], pkt, sizeof(pkt));
+    size_t len = check_from_hex(f[0], pkt, sizeof(pkt));
     int framed = mqtt_packet_length(pkt, len);
     if (n >= 2 && !strcmp(f[1], "MORE")) {
         check_record(framed == 0 || (framed > 0 && (size_t)framed > len), where, 0,

@@ -16,16 +16,6 @@ static long expected_rc(const char *s)
     return strtol(s, NULL, 10);
 }
 
-static size_t from_hex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    for (; hex[0] && hex[1] && n < cap; hex += 2) {
-        char pair[3] = {hex[0], hex[1], 0};
-        out[n++] = (uint8_t)strtoul(pair, NULL, 16);
-    }
-    return n;
-}
-
 static void fingerprint_vector(char **f, int n, const char *where)
 {
     uint8_t bytes[64];
@@ -34,7 +24,7 @@ static void fingerprint_vector(char **f, int n, const char *where)
         check_record(0, where, 0, "vector has 4 fields");
         return;
     }
-    size_t len = from_hex(f[0], bytes, sizeof(bytes));
+    size_t len = check_from_hex(f[0], bytes, sizeof(bytes));
     size_t cap = strtoul(f[1], NULL, 10);
     memset(out, 'x', sizeof(out));
     int rc = tls_format_fingerprint(bytes, len, out, cap);
@@ -70,7 +60,8 @@ static void ipv4_vector(char **f, int n, const char *where)
     int rc = tls_format_parse_ipv4(f[0], ip);
     check_record(rc == expected_rc(f[1]), where, 0, "return value");
     if (rc == 0)
-        check_record(n == 3 && from_hex(f[2], want, 4) == 4 && memcmp(ip, want, 4) == 0, where, 0, "bytes");
+        check_record(n == 3 && check_from_hex(f[2], want, 4) == 4 && memcmp(ip, want, 4) == 0, where, 0,
+                     "bytes");
 }
 
 /* The inverse of the X.509 date text, and the renewal rule the device certificate follows. */
