@@ -45,7 +45,9 @@ static void check_sensor(const struct registry_sensor *s)
 {
     if (!reading_id_ok(s->id, strlen(s->id), 0) || s->q_count > REGISTRY_MAX_QUANTITIES ||
         strlen(s->name) > REGISTRY_NAME_MAX || strlen(s->location) > REGISTRY_NAME_MAX ||
-        !registry_kind_ok(s->kind, strlen(s->kind)) || s->burst < 1 || s->burst > 1000 || !(s->rate >= 0.001))
+        !registry_kind_ok(s->kind, strlen(s->kind)) || s->burst < 1 || s->burst > REGISTRY_MAX_BURST ||
+        !(s->rate >= 0.001 && s->rate <= REGISTRY_MAX_RATE) ||
+        (s->raw_days && (s->raw_days < REGISTRY_MIN_RAW_DAYS || s->raw_days > REGISTRY_MAX_RAW_DAYS)))
         abort();
     for (unsigned i = 0; i < s->q_count; i++)
         if (!reading_id_ok(s->q[i].quantity, strlen(s->q[i].quantity), 1) ||
