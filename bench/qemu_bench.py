@@ -36,7 +36,6 @@ Needs the qemu-virt-arm64 build, wrk, openssl, mosquitto-clients and the dom0/pe
 first use). Writes bench/results/qemu-<UTC stamp>.json; consoles in build/bench/qemu/."""
 import gzip
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -71,12 +70,6 @@ def record(name, hearth, peer, unit, higher_is_better):
     bench_results.show(name, results[name])
 
 
-def console_pem(console):
-    text = "\n".join(re.sub(r"^\(XEN\) DOM1: ", "", line) for _, line in console.lines)
-    m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
-    return m.group(0) if m else None
-
-
 def provision(hearth, tmp):
     """First Hearth boot at the board's own memory: makes its identity on the disk, yields its
     certificate and /api/health body, and is the minimum-RAM search's check of that top size."""
@@ -88,7 +81,7 @@ def provision(hearth, tmp):
         run.console.wait_for(r"-----END CERTIFICATE-----", 30)
         hearth.ca = os.path.join(tmp, "hearth.pem")
         with open(hearth.ca, "w") as f:
-            f.write(console_pem(run.console))
+            f.write(run.console.certificate_pem())
         failed = run.workload()
         _, body = qg.https_get(run.ports["https"], "/api/health", hearth.ca)
     finally:

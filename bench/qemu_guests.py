@@ -112,9 +112,10 @@ class PeerSide(Side):
         return os.path.getsize(self.kernel) + os.path.getsize(self.ramdisk)
 
 
-def https_get(port, path, ca=None, timeout=10):
-    """(status, body) of one GET over a fresh TLS connection; verifies the certificate for hearth.local
-    when ca is given."""
+def https_get(port, path, ca=None, timeout=10, method="GET", body=None, cookie=None, headers_out=None):
+    """(status, body) of one request (GET unless method says otherwise; body a JSON text) over a fresh
+    TLS connection; verifies the certificate for hearth.local when ca is given. cookie is sent as the
+    session; headers_out (a list) gets the response head's lines."""
     if ca:
         ctx = ssl.create_default_context(cafile=ca)
     else:
@@ -123,13 +124,44 @@ def https_get(port, path, ca=None, timeout=10):
         ctx.verify_mode = ssl.CERT_NONE
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw, \
             ctx.wrap_socket(raw, server_hostname="hearth.local") as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: hearth.local\r\nConnection: close\r\n\r\n".encode())
+        extra = f"Cookie: hearth_session={cookie}\r\n" if cookie else ""
+        if body is not None:
+            extra += f"Content-Type: application/json\r\nContent-Length: {len(body.encode())}\r\n"
+        s.sendall(f"{method} {path} HTTP/1.1\r\nHost: hearth.local\r\n{extra}Connection: close\r\n\r\n".encode()
+                  + (body.encode() if body is not None else b""))
         data = b""
         while chunk := s.recv(65536):
             data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
+    head, _, rest = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
-    return status, body.decode("utf-8", "replace")
+    if headers_out is not None:
+        headers_out.extend(head.decode("latin-1").split("\r\n"))
+    return status, rest.decode("utf-8", "replace")
+
+
+BENCH_PASSWORD = "bench owner password"
+
+
+def owner_cookie(run):
+    """The owner's session on a Hearth run: pairs with the console's setup code on a fresh disk (the
+    provisioning boot), otherwise logs in with the bench's password. Returns the cookie or None."""
+    state = https_get(run.ports["https"], "/api/auth/state", run.side.ca)[1]
+    if '"paired":false' in state:
+        m = None
+        with run.console.cond:
+            for _, line in run.console.lines:
+                m = re.search(r"auth: setup code ([0-9A-Z]{5}-[0-9A-Z]{5})", line) or m
+        if not m:
+            return None
+        path, body = "/api/auth/setup", f'{{"code":"{m.group(1)}","password":"{BENCH_PASSWORD}"}}'
+    else:
+        path, body = "/api/auth/login", f'{{"password":"{BENCH_PASSWORD}"}}'
+    head = []
+    status, _ = https_get(run.ports["https"], path, run.side.ca, timeout=60, method="POST", body=body,
+                          headers_out=head)
+    cookie = next((re.match(r"(?i)set-cookie: hearth_session=([^;]+)", h) for h in head
+                   if re.match(r"(?i)set-cookie: hearth_session=", h)), None)
+    return cookie.group(1) if status == 200 and cookie else None
 
 
 class Run:
@@ -198,8 +230,11 @@ class Run:
             if r.returncode:
                 return f"MQTT QoS 1 publish: rc {r.returncode} {r.stderr.strip()[:80]}"
             try:
+                cookie = owner_cookie(self)  # the readings are the owner's: log in (pair on a fresh disk)
+                if not cookie:
+                    return "the owner could not log in"
                 status, body = https_get(self.ports["https"], "/api/readings?sensor=bench&quantity=temperature",
-                                         self.side.ca)
+                                         self.side.ca, cookie=cookie)
             except (OSError, ValueError, IndexError) as e:
                 return f"GET /api/readings: {e}"
             last = re.findall(r'"value":([-\d.]+)', body)

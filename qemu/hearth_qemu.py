@@ -353,6 +353,17 @@ class Console:
             out = out[echoed[-1] + 1:]
         return int(m.group(1)), out
 
+    def certificate_pem(self):
+        """The device certificate that tls.printcert=1 put on the console, or None. With a dom0, Xen's
+        serial line interleaves dom0's output with the hub's (a shell banner can run into a certificate
+        line), so only the text after each "(XEN) DOM1: " mark is the hub's."""
+        with self.cond:
+            lines = [line for _, line in self.lines]
+        marked = [line[line.index("(XEN) DOM1: ") + 12:] for line in lines if "(XEN) DOM1: " in line]
+        text = "\n".join(marked if marked else lines)
+        m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
+        return m.group(0) if m else None
+
     def tail(self, n=40):
         with self.cond:
             return "\n".join(f"  [{t:7.3f}] {s}" for t, s in self.lines[-n:])

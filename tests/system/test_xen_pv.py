@@ -84,15 +84,8 @@ def wait_echo(port, deadline):
 
 
 def console_pem(console):
-    """The device certificate that tls.printcert=1 put on the console, without Xen's line prefix. With a
-    dom0, Xen's serial line interleaves dom0's output with the hub's (a shell banner can run into a
-    certificate line), so only the text after each "(XEN) DOM1: " mark is the hub's."""
-    with console.cond:
-        lines = [line for _, line in console.lines]
-    marked = [line[line.index("(XEN) DOM1: ") + 12:] for line in lines if "(XEN) DOM1: " in line]
-    text = "\n".join(marked if marked else lines)
-    m = re.search(r"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", text + "\n", re.S)
-    return m.group(0) if m else None
+    """The device certificate the console showed (hearth_qemu.Console.certificate_pem)."""
+    return console.certificate_pem()
 
 
 def curl_health(port, ca, tls_flags):
