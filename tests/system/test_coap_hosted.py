@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_mqtt_hosted as mq  # noqa: E402 (api() and write_pem() over HTTPS)
+import test_mqtt_hosted as mq  # noqa: E402 (login and readings over HTTPS)
 import test_net_hosted as net  # noqa: E402
 
 TOP = net.TOP
@@ -192,7 +192,7 @@ def run(binary, artifacts, tmp):
         up = hub.wait_for(r"coap: listening on 5683", 30) and hub.wait_for(r"web: HTTPS on port 443", 5)
         if not check("hub up with CoAP on 5683", up, "" if up else hub.tail()):
             return
-        mq.write_pem(hub, ca)
+        net.write_certificate(hub, ca)
         SESSION["cookie"] = mq.login(hub, ca)
         r = coap_post("21.5")
         check("coap-client -m post -e 21.5 gets 2.01 Created", response_codes(r) == ["2.01"],
@@ -252,14 +252,14 @@ def run(binary, artifacts, tmp):
         # A clean power-off this time, so that LeakSanitizer's report at exit is on the console too.
         hub.proc.send_signal(signal.SIGTERM)
         hub.proc.wait(20)
-        sanitizer = hub.wait_for(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", 2)
-        check("no sanitizer report, leaks included", sanitizer is None, hub.tail() if sanitizer else "")
+        check("no sanitizer report, leaks included", *net.sanitizer_verdict(hub, 2))
     finally:
         hub.stop()
 
 
 def main():
-    return net.hosted_main(__doc__, "CoAP scenario", "hearth-coap-", ("ip", COAP_CLIENT, "mosquitto_pub", "curl"), run)
+    return net.hosted_main(__doc__, "CoAP scenario", "hearth-coap-",
+                           ("ip", COAP_CLIENT, "mosquitto_pub", "curl"), run)
 
 
 if __name__ == "__main__":

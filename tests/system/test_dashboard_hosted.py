@@ -65,14 +65,14 @@ def run(binary, artifacts, tmp):
         for ok, step, detail in dashboard_browser.walk_through(HUB, 443, pem, code, SENSOR, POLICY,
                                                                net.OWNER_PASSWORD, shots):
             check(step, ok, detail)
-        sanitizer = hub.wait_for(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", 0.5)
-        check("no sanitizer report", sanitizer is None, hub.tail() if sanitizer else "")
+        check("no sanitizer report", *net.sanitizer_verdict(hub))
     finally:
         hub.stop()
 
 
 def main():
-    return net.hosted_main(__doc__, "dashboard scenario", "hearth-dashboard-", ("ip", "mosquitto_pub", "node", "chromium"), run)
+    return net.hosted_main(__doc__, "dashboard scenario", "hearth-dashboard-",
+                           ("ip", "mosquitto_pub", "node", "chromium"), run)
 
 
 if __name__ == "__main__":

@@ -161,12 +161,7 @@ def publish(series, t, value):
 
 def wait_up(hub, ca):
     up = hub.wait_for(r"web: HTTPS on port 443", 30) and hub.wait_for(r"mqtt: listening on 1883", 5)
-    hub.wait_for(r"-----END CERTIFICATE-----", 10)
-    with hub.cond:
-        pem = net.certificate_pem(hub.lines)
-    if pem:
-        with open(ca, "w") as f:
-            f.write(pem)
+    pem = net.write_certificate(hub, ca, 10)
     return bool(up and pem and login(hub, ca))
 
 
@@ -285,8 +280,7 @@ def scenario_live(binary, artifacts, tmp, disk, device_ca, rx, ca_pem):
         code, page = curl(device_ca, "GET", "/")
         check("the dashboard (with its What left my home page) is served", code == 200 and
               "What left my home" in str(page), f"{code}")
-        sanitizer = hub.wait_for(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", 0.5)
-        check("no sanitizer report", sanitizer is None, hub.tail() if sanitizer else "")
+        check("no sanitizer report", *net.sanitizer_verdict(hub))
         return True
     finally:
         hub.stop()  # SIGTERM: a clean power-off, the store checkpointed
@@ -384,7 +378,8 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    return net.hosted_main(__doc__, "gateway scenario", "hearth-gateway-", ("ip", "mosquitto_pub", "curl", "openssl"), run)
+    return net.hosted_main(__doc__, "gateway scenario", "hearth-gateway-",
+                           ("ip", "mosquitto_pub", "curl", "openssl"), run)
 
 
 if __name__ == "__main__":

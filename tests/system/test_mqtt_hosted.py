@@ -55,16 +55,6 @@ def login(hub, ca):
     return cookie
 
 
-def write_pem(hub, path):
-    hub.wait_for(r"-----END CERTIFICATE-----", 20)
-    with hub.cond:
-        pem = net.certificate_pem(hub.lines)
-    if pem:
-        with open(path, "w") as f:
-            f.write(pem)
-    return pem is not None
-
-
 def run(binary, artifacts, tmp):
     disk = os.path.join(tmp, "disk.img")
     with open(disk, "wb") as f:
@@ -76,7 +66,7 @@ def run(binary, artifacts, tmp):
         up = hub.wait_for(r"mqtt: listening on 1883", 30) and hub.wait_for(r"web: HTTPS on port 443", 5)
         if not check("hub up with the broker on 1883", up, "" if up else hub.tail()):
             return
-        write_pem(hub, ca)
+        net.write_certificate(hub, ca)
         cookie = login(hub, ca)
         # A watcher on the wildcard, the way a local tool would follow the sensors.
         sub = subprocess.Popen(["mosquitto_sub", "-h", HUB, "-u", USER, "-P", PASSWORD, "-t", "hearth/#", "-v",
@@ -161,14 +151,14 @@ def run(binary, artifacts, tmp):
         c.socket().close()  # vanish without DISCONNECT
         out, _ = watcher.communicate(timeout=40)
         check("last will published when a client vanishes", out.strip() == "offline", out)
-        sanitizer = hub.wait_for(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:", 0.5)
-        check("no sanitizer report", sanitizer is None, hub.tail() if sanitizer else "")
+        check("no sanitizer report", *net.sanitizer_verdict(hub))
     finally:
         hub.stop()
 
 
 def main():
-    return net.hosted_main(__doc__, "MQTT scenario", "hearth-mqtt-", ("ip", "mosquitto_pub", "mosquitto_sub", "curl"), run)
+    return net.hosted_main(__doc__, "MQTT scenario", "hearth-mqtt-",
+                           ("ip", "mosquitto_pub", "mosquitto_sub", "curl"), run)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -262,6 +262,28 @@ def certificate_pem(lines):
     return m.group(0) if m else None
 
 
+def write_certificate(hub, path, timeout=20):
+    """Waits for the certificate tls.printcert=1 prints, writes it to path (the CA for curl and
+    openssl); returns the PEM, or None when the console never showed one (then nothing is written)."""
+    hub.wait_for(r"-----END CERTIFICATE-----", timeout)
+    with hub.cond:
+        pem = certificate_pem(hub.lines)
+    if pem:
+        with open(path, "w") as f:
+            f.write(pem)
+    return pem
+
+
+SANITIZER_REPORT = r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:"
+
+
+def sanitizer_verdict(hub, wait=0.5):
+    """(ok, detail) for a "no sanitizer report" check: ok when no ASan, LSan or UBSan line appeared
+    within wait seconds; detail is the console's tail otherwise."""
+    found = hub.wait_for(SANITIZER_REPORT, wait)
+    return found is None, hub.tail() if found else ""
+
+
 # ---- HTTPS with curl, and owner login (the dashboard API needs a session). ----
 
 OWNER_PASSWORD = "correct horse battery staple"
@@ -491,21 +513,12 @@ def fallback_boot(binary, artifacts):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan", help="build/<preset>/hearth to test")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-
-    def scenario(tmp):
+    def scenario(binary, artifacts, tmp):
         static_boot(binary, artifacts)
         dhcp_boot(binary, artifacts, tmp)
         fallback_boot(binary, artifacts)
 
-    if hosted_ready(binary, ("ip", "ping", "dnsmasq")):
-        in_netns("the network scenarios", "hearth-net-", scenario)
-    return summary()
+    return hosted_main(__doc__, "the network scenarios", "hearth-net-", ("ip", "ping", "dnsmasq"), scenario)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ min/max/mean/count is compared exactly with what was sent. The hub is then kille
 booted again: the rollups were persisted (nothing pending at start) and the answers are the same; a
 late reading then supersedes its buckets. Bad parameters get 400, unknown sensors 404. Needs root.
 Prints PASS/FAIL per check and a closing `N passed, M failed`."""
-import argparse
 import json
 import os
 import re
@@ -150,16 +149,6 @@ def written(hub, want, timeout=20):
     return total
 
 
-def write_pem(hub, path):
-    hub.wait_for(r"-----END CERTIFICATE-----", 20)
-    with hub.cond:
-        pem = net.certificate_pem(hub.lines)
-    if pem:
-        with open(path, "w") as f:
-            f.write(pem)
-    return pem is not None
-
-
 def run(binary, artifacts, tmp):
     disk = os.path.join(tmp, "disk.img")
     with open(disk, "wb") as f:
@@ -172,7 +161,7 @@ def run(binary, artifacts, tmp):
             return
         check("rollups started on an empty store", hub.wait_for(r"rollup: 0 series, 0 buckets pending", 1),
               hub.tail())
-        write_pem(hub, ca)
+        net.write_certificate(hub, ca)
         login(hub, ca)
         for sensor, quantity, off, value in READINGS:
             r = pub(sensor, quantity, BASE + off, value)
@@ -204,15 +193,7 @@ def run(binary, artifacts, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--preset", default="hosted-asan", help="build/<preset>/hearth to test")
-    args = ap.parse_args()
-    binary = os.path.join(TOP, "build", args.preset, "hearth")
-    artifacts = os.path.join(TOP, "build", "test-artifacts")
-    os.makedirs(artifacts, exist_ok=True)
-    if net.hosted_ready(binary, ("ip", "mosquitto_pub", "curl")):
-        net.in_netns("the rollup scenario", "hearth-rollup-", lambda tmp: run(binary, artifacts, tmp))
-    return net.summary()
+    return net.hosted_main(__doc__, "the rollup scenario", "hearth-rollup-", ("ip", "mosquitto_pub", "curl"), run)
 
 
 if __name__ == "__main__":
